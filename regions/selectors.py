@@ -1,0 +1,124 @@
+"""Reads of the directory: regions, units, groups, and names as documents write them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from regions.common import normalize_name
+from regions.models import Alias, Region, Unit, UnitGroup
+
+# GB/T 2260 has four levels below the country, so a subtree is at most three steps deep.
+_MAX_DEPTH = 3
+
+
+def region_subtree_q(region: Region, *, prefix: str = "") -> Q:
+    """A Q matching `region` and everything below it (one SQL condition, no recursion)."""
+    q = Q(**{f"{prefix}pk": region.pk})
+    path = f"{prefix}parent"
+    for _ in range(_MAX_DEPTH):
+        q |= Q(**{f"{path}_id": region.pk})
+        path = f"{path}__parent"
+    return q
+
+
+def region_subtree(*, region: Region) -> QuerySet[Region]:
+    return Region.objects.filter(region_subtree_q(region))
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a name as written resolves to: one unit, one group, several candidates, or nothing."""
+
+    name: str
+    unit: Unit | None = None
+    group: UnitGroup | None = None
+    candidates: tuple[Unit | UnitGroup, ...] = field(default=())
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.unit is not None or self.group is not None
+
+    @property
+    def is_ambiguous(self) -> bool:
+        return not self.is_resolved and len(self.candidates) > 1
+
+
+def directory_resolve_names(*, region: Region, names: Iterable[str]) -> dict[str, Resolution]:
+    """Resolve names as a document of `region` writes them, in three queries for any number.
+
+    A name matches a unit of the region's subtree by short name, full name or alias,
+    or a unit group of the region by name or alias (names are NFKC-folded first).
+    When several units match, one of the region itself wins over ones further down;
+    a tie is ambiguous and left to the coordinator. Keys of the result are the names
+    as given.
+    """
+    asked = {name: normalize_name(name) for name in names}
+    wanted = set(asked.values()) - {""}
+    if not wanted:
+        return {name: Resolution(name=name) for name in asked}
+
+    in_subtree = region_subtree_q(region, prefix="region__")
+    matches: dict[str, dict[tuple[str, int], Unit | UnitGroup]] = {n: {} for n in wanted}
+
+    units = Unit.objects.filter(in_subtree, is_active=True).filter(
+        Q(short_name__in=wanted) | Q(full_name__in=wanted)
+    )
+    for unit in units.select_related("region"):
+        for name in {unit.short_name, unit.full_name} & wanted:
+            matches[name][("unit", unit.pk)] = unit
+
+    groups = UnitGroup.objects.filter(region=region, name__in=wanted).select_related("region")
+    for group in groups:
+        matches[group.name][("group", group.pk)] = group
+
+    aliases = Alias.objects.filter(name__in=wanted).filter(
+        Q(unit__is_active=True) & region_subtree_q(region, prefix="unit__region__")
+        | Q(group__region_id=region.pk)
+    )
+    aliases = aliases.select_related("unit__region", "group__region")
+    for alias in aliases:
+        target = alias.unit or alias.group
+        kind = "unit" if alias.unit_id else "group"
+        matches[alias.name][(kind, target.pk)] = target
+
+    resolved = {norm: _pick(norm, found, region) for norm, found in matches.items()}
+    return {name: resolved.get(norm, Resolution(name=name)) for name, norm in asked.items()}
+
+
+def _pick(name: str, found: dict, region: Region) -> Resolution:
+    if not found:
+        return Resolution(name=name)
+    targets = sorted(found.values(), key=lambda t: (isinstance(t, UnitGroup), t.pk))
+    best = [t for t in targets if t.region_id == region.pk] or targets
+    if len(best) > 1:
+        return Resolution(name=name, candidates=tuple(targets))
+    target = best[0]
+    if isinstance(target, UnitGroup):
+        return Resolution(name=name, group=target, candidates=(target,))
+    return Resolution(name=name, unit=target, candidates=(target,))
+
+
+def directory_resolve_name(*, region: Region, name: str) -> Resolution:
+    return directory_resolve_names(region=region, names=[name])[name]
+
+
+def unit_group_members(*, group: UnitGroup) -> QuerySet[Unit]:
+    """The active units a collective name stands for, by the group's rule."""
+    active = Unit.objects.filter(is_active=True).select_related("region")
+    rule = UnitGroup.Rule
+    if group.rule == rule.CHILD_GOVERNMENTS:
+        return active.filter(kind=Unit.Kind.GOVERNMENT, region__parent_id=group.region_id)
+    if group.rule == rule.TOWNSHIP_GOVERNMENTS:
+        return active.filter(
+            region_subtree_q(group.region, prefix="region__"),
+            kind=Unit.Kind.GOVERNMENT,
+            region__level=Region.Level.TOWNSHIP,
+        )
+    if group.rule == rule.DEPARTMENTS:
+        return active.filter(kind=Unit.Kind.DEPARTMENT, region_id=group.region_id)
+    if group.rule == rule.ZONES:
+        return active.filter(kind=Unit.Kind.ZONE, region_id=group.region_id)
+    return active.filter(custom_groups=group)

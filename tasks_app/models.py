@@ -1,0 +1,433 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from regions.common import TimeStampedModel
+from regions.models import Region, Unit, UnitGroup
+
+
+def _in(field: str, choices: type[models.TextChoices]) -> Q:
+    return Q(**{f"{field}__in": choices.values})
+
+
+class Role(models.TextChoices):
+    LEAD = "lead", _("牵头单位")
+    RESPONSIBLE = "responsible", _("责任单位")
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ACTIVE = "active", _("执行中")
+    CLOSED = "closed", _("已结束")
+
+
+class AssignmentState(models.TextChoices):
+    ASSIGNED = "assigned", _("待签收")
+    IN_PROGRESS = "in_progress", _("办理中")
+    SUBMITTED = "submitted", _("待审核")
+    DONE = "done", _("已办结")
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已同意")
+    REJECTED = "rejected", _("不同意")
+
+
+class ReminderKind(models.TextChoices):
+    BEFORE_DUE = "before_due", _("到期前提醒")
+    DUE_TODAY = "due_today", _("到期当日提醒")
+    OVERDUE = "overdue", _("逾期催办")
+    ESCALATION = "escalation", _("逾期督办(升级)")
+    PERIODIC_REPORT = "periodic_report", _("定期反馈提醒")
+
+
+class ReportKind(models.TextChoices):
+    PROGRESS = "progress", _("进展反馈")
+    COMPLETION = "completion", _("申请办结")
+
+
+class ReviewStatus(models.TextChoices):
+    NOT_NEEDED = "not_needed", _("无需审核")
+    PENDING = "pending", _("待审核")
+    ACCEPTED = "accepted", _("已通过")
+    RETURNED = "returned", _("已退回")
+
+
+class WorkPlan(TimeStampedModel):
+    """A work-point document (工作要点, 分工方案) and the plan made from it."""
+
+    Status = PlanStatus
+
+    title = models.CharField(_("标题"), max_length=200)
+    doc_number = models.CharField(_("文号"), max_length=64, blank=True)
+    issuer = models.CharField(_("发文机关"), max_length=128, blank=True)
+    issued_on = models.DateField(_("发文日期"), null=True, blank=True)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("所属区划"),
+        on_delete=models.PROTECT,
+        related_name="work_plans",
+        help_text=_("单位名称在此区划的单位目录中解析;协调员按区划管理。"),
+    )
+    period_start = models.DateField(_("起始日期"))
+    period_end = models.DateField(
+        _("截止日期"), help_text=_("未写明时限的任务,以此日期为跟踪期限。")
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    source_name = models.CharField(_("来源文件"), max_length=255, blank=True)
+    source_text = models.TextField(_("原文"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="created_plans",
+    )
+
+    class Meta:
+        verbose_name = _("工作要点")
+        verbose_name_plural = _("工作要点")
+        ordering = ["-issued_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=_in("status", PlanStatus), name="plan_status_valid"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="plan_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Task(TimeStampedModel):
+    """A node of the plan's outline: a section, an item, or a sub-item."""
+
+    plan = models.ForeignKey(
+        WorkPlan, verbose_name=_("工作要点"), on_delete=models.CASCADE, related_name="tasks"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级条目"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    ref = models.CharField(_("编号路径"), max_length=64, help_text=_("如“二/(一)/1”。"))
+    number = models.CharField(_("序号"), max_length=16, blank=True)
+    level = models.PositiveSmallIntegerField(_("层级"), default=1)
+    position = models.PositiveIntegerField(_("顺序"), default=0)
+    title = models.CharField(_("标题"), max_length=500)
+    text = models.TextField(_("正文"), blank=True)
+    deadline = models.DateField(_("文件时限"), null=True, blank=True)
+    deadline_text = models.CharField(_("时限原文"), max_length=128, blank=True)
+    due_date = models.DateField(
+        _("跟踪期限"), help_text=_("文件时限,否则上级条目的时限,否则工作要点的截止日期。")
+    )
+
+    class Meta:
+        verbose_name = _("任务")
+        verbose_name_plural = _("任务")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "ref"], name="task_ref_unique"),
+            models.CheckConstraint(condition=Q(level__gte=1), name="task_level_positive"),
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="task_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.title}"
+
+
+class Responsibility(TimeStampedModel):
+    """A task × a unit or a group × a role, as the document wrote it."""
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("任务"), on_delete=models.CASCADE, related_name="responsibilities"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responsibilities",
+    )
+    group = models.ForeignKey(
+        UnitGroup,
+        verbose_name=_("单位组"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responsibilities",
+    )
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    name_as_written = models.CharField(_("文件写法"), max_length=128)
+
+    class Meta:
+        verbose_name = _("责任分工")
+        verbose_name_plural = _("责任分工")
+        constraints = [
+            models.CheckConstraint(condition=_in("role", Role), name="responsibility_role_valid"),
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, group__isnull=True)
+                | Q(unit__isnull=True, group__isnull=False),
+                name="responsibility_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["task", "unit"],
+                condition=Q(unit__isnull=False),
+                name="responsibility_unit_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["task", "group"],
+                condition=Q(group__isnull=False),
+                name="responsibility_group_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.ref} {self.name_as_written} ({self.get_role_display()})"
+
+
+class Assignment(TimeStampedModel):
+    """A task × one concrete unit: the thing that is tracked."""
+
+    State = AssignmentState
+
+    task = models.ForeignKey(
+        Task, verbose_name=_("任务"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(
+        _("角色"), max_length=16, choices=Role.choices, default=Role.RESPONSIBLE
+    )
+    state = models.CharField(
+        _("状态"), max_length=16, choices=State.choices, default=State.ASSIGNED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
+    due_date = models.DateField(_("期限"), db_index=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交办结时间"), null=True, blank=True)
+    done_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    last_report_at = models.DateTimeField(_("最近反馈时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("交办事项")
+        verbose_name_plural = _("交办事项")
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "unit"], name="assignment_task_unit_unique"),
+            models.CheckConstraint(
+                condition=_in("state", AssignmentState), name="assignment_state_valid"
+            ),
+            models.CheckConstraint(condition=_in("role", Role), name="assignment_role_valid"),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100),
+                name="assignment_progress_range",
+            ),
+            # Signed for once it has left 待签收; done means accepted, at 100%, at a time.
+            models.CheckConstraint(
+                condition=Q(state="assigned") | Q(signed_at__isnull=False),
+                name="assignment_signed_when_started",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="submitted") | Q(submitted_at__isnull=False),
+                name="assignment_submitted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=(~Q(state="done") & Q(done_at__isnull=True))
+                | Q(state="done", done_at__isnull=False, progress=100),
+                name="assignment_done_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task.ref} · {self.unit}"
+
+
+class ProgressReport(TimeStampedModel):
+    """A unit's progress report (进展反馈); a completion claim is reviewed by a coordinator."""
+
+    Kind = ReportKind
+
+    Review = ReviewStatus
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("交办事项"), on_delete=models.PROTECT, related_name="reports"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("填报人"),
+        on_delete=models.PROTECT,
+        related_name="progress_reports",
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.PROGRESS)
+    text = models.TextField(_("进展情况"))
+    progress = models.PositiveSmallIntegerField(_("进度(%)"))
+    review_status = models.CharField(
+        _("审核状态"), max_length=16, choices=Review.choices, default=Review.NOT_NEEDED
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviewed_reports",
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_comment = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("进展反馈")
+        verbose_name_plural = _("进展反馈")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=_in("kind", ReportKind), name="report_kind_valid"),
+            models.CheckConstraint(
+                condition=_in("review_status", ReviewStatus), name="report_review_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100), name="report_progress_range"
+            ),
+            # Only completion claims are reviewed; a reviewed one records who and when.
+            models.CheckConstraint(
+                condition=Q(kind="progress", review_status="not_needed")
+                | Q(kind="completion", review_status__in=["pending", "accepted", "returned"]),
+                name="report_review_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(review_status__in=["accepted", "returned"])
+                | Q(reviewed_by__isnull=False, reviewed_at__isnull=False),
+                name="report_reviewed_has_reviewer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.get_kind_display()} {self.progress}%"
+
+
+class Evidence(TimeStampedModel):
+    """A file or a link attached to a progress report."""
+
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("进展反馈"),
+        on_delete=models.CASCADE,
+        related_name="evidence",
+    )
+    file = models.FileField(_("文件"), upload_to="evidence/%Y/%m/", blank=True)
+    url = models.URLField(_("链接"), max_length=500, blank=True)
+    name = models.CharField(_("名称"), max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(_("大小(字节)"), null=True, blank=True)
+    content_type = models.CharField(_("文件类型"), max_length=128, blank=True)
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        constraints = [
+            models.CheckConstraint(
+                condition=(~Q(file="") & Q(url="")) | (Q(file="") & ~Q(url="")),
+                name="evidence_file_or_url",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.url or self.file.name
+
+
+class ExtensionRequest(TimeStampedModel):
+    """A unit's request for a later due date (延期申请)."""
+
+    Status = ExtensionStatus
+
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("交办事项"),
+        on_delete=models.PROTECT,
+        related_name="extension_requests",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="extension_requests",
+    )
+    previous_due_date = models.DateField(_("原期限"))
+    requested_due_date = models.DateField(_("申请期限"))
+    reason = models.TextField(_("理由"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decided_extensions",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("status", ExtensionStatus), name="extension_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_due_date__gt=F("previous_due_date")),
+                name="extension_moves_later",
+            ),
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(status="pending"),
+                name="extension_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending")
+                | Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="extension_decided_has_decider",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} → {self.requested_due_date}"
+
+
+class Reminder(TimeStampedModel):
+    """One reminder of one kind for one assignment on one day: the idempotency key."""
+
+    Kind = ReminderKind
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("交办事项"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)
+    scheduled_for = models.DateField(_("提醒日期"))
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒")
+        ordering = ["-scheduled_for"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "kind", "scheduled_for"], name="reminder_once_per_day"
+            ),
+            models.CheckConstraint(condition=_in("kind", ReminderKind), name="reminder_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.get_kind_display()} {self.scheduled_for}"

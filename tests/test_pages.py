@@ -1,0 +1,103 @@
+"""The pages a person meets first: login, the unit's home page, the admin for each role."""
+
+import pytest
+from django.urls import reverse
+
+from regions.models import User
+from tasks_app.demo import demo_load
+
+ADMIN_MODELS = [
+    "regions/region",
+    "regions/unit",
+    "regions/unitgroup",
+    "regions/user",
+    "tasks_app/workplan",
+    "tasks_app/task",
+    "tasks_app/assignment",
+    "tasks_app/progressreport",
+    "tasks_app/extensionrequest",
+    "tasks_app/reminder",
+]
+
+
+@pytest.fixture
+def demo(db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return {login.username: login.password for login in demo_load()}
+
+
+def login(client, demo, username):
+    assert client.login(username=username, password=demo[username])
+    return client
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    page = client.get(reverse("login"))
+    assert "登录" in page.content.decode()
+
+
+def test_demo_logins_work_with_the_printed_passwords(client, demo):
+    assert set(demo) == {"coordinator", "leader", "fgw", "xiaodian"}
+    response = client.post(reverse("login"), {"username": "xiaodian", "password": demo["xiaodian"]})
+    assert response.status_code == 302
+    assert client.get("/").context["user"].username == "xiaodian"
+
+
+def test_demo_load_again_keeps_the_same_passwords(client, demo):
+    again = {login.username: login.password for login in demo_load()}
+    assert again == demo
+    assert User.objects.filter(username__in=demo).count() == 4
+
+
+def test_unit_user_home_shows_the_unit_and_its_assignment_counts(client, demo):
+    body = login(client, demo, "fgw").get("/").content.decode()
+    assert "市发改委" in body
+    assert "待签收" in body
+    assert "管理后台" not in body
+
+
+def test_unit_user_is_kept_out_of_the_admin(client, demo):
+    response = login(client, demo, "fgw").get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("model", ADMIN_MODELS)
+def test_coordinator_opens_every_admin_list(client, demo, model):
+    response = login(client, demo, "coordinator").get(f"/admin/{model}/")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", [m for m in ADMIN_MODELS if not m.endswith("reminder")])
+def test_coordinator_opens_every_admin_add_form(client, demo, model):
+    assert login(client, demo, "coordinator").get(f"/admin/{model}/add/").status_code == 200
+
+
+def test_unit_and_group_pages_show_in_chinese_with_expansion(client, demo):
+    client = login(client, demo, "coordinator")
+    units = client.get("/admin/regions/unit/?q=卫计委").content.decode()
+    assert "市卫生计生委" in units  # found through its alias
+    from regions.models import UnitGroup
+
+    group = UnitGroup.objects.get(name="各县(市、区)人民政府")
+    page = client.get(f"/admin/regions/unitgroup/{group.pk}/change/").content.decode()
+    assert "10 个" in page
+    assert "古交市政府" in page
+
+
+def test_region_autocomplete_finds_counties(client, demo):
+    response = login(client, demo, "coordinator").get(
+        "/admin/autocomplete/",
+        {"term": "小店", "app_label": "regions", "model_name": "unit", "field_name": "region"},
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["小店区"]
+
+
+def test_leader_reads_but_cannot_add(client, demo):
+    client = login(client, demo, "leader")
+    assert client.get("/admin/tasks_app/assignment/").status_code == 200
+    assert client.get("/admin/tasks_app/assignment/add/").status_code == 403
