@@ -1,0 +1,127 @@
+"""Deadlines: explicit absolute ones resolved against the document's year; the rest as text."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+BEFORE = r"(?:前|之前|以前)?"
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _before_month(year: int, month: int) -> dt.date:
+    return dt.date(year, month, 1) - dt.timedelta(days=1)
+
+
+def _quarter_end(year: int, quarter: int) -> dt.date:
+    return _month_end(year, quarter * 3)
+
+
+# (pattern, resolver(match, doc_year) -> date | None). Patterns with a year come first;
+# their spans are masked so that 2018年底前 is not read again as 年底前.
+_WITH_YEAR = [
+    (
+        r"(\d{4})年(\d{1,2})月(\d{1,2})日" + r"(?:前|之前|以前)",
+        lambda m, y: dt.date(int(m[1]), int(m[2]), int(m[3])),
+    ),
+    (r"(\d{4})年(\d{1,2})月(?:底|末)" + BEFORE, lambda m, y: _month_end(int(m[1]), int(m[2]))),
+    (
+        r"(\d{4})年(\d{1,2})月(?:份)?(?:前|之前|以前)",
+        lambda m, y: _before_month(int(m[1]), int(m[2])),
+    ),
+    (r"(\d{4})年(?:年)?(?:底|末)" + BEFORE, lambda m, y: dt.date(int(m[1]), 12, 31)),
+    (r"(\d{4})年(?:年内|内)", lambda m, y: dt.date(int(m[1]), 12, 31)),
+    (r"(\d{4})年上半年", lambda m, y: dt.date(int(m[1]), 6, 30)),
+    (r"(\d{4})年下半年", lambda m, y: dt.date(int(m[1]), 12, 31)),
+    (
+        r"(\d{4})年(?:第)?([一二三四1-4])季度(?:末|底)?" + BEFORE,
+        lambda m, y: _quarter_end(int(m[1]), CN_DIGITS[m[2]]),
+    ),
+]
+_NO_YEAR = [
+    (
+        r"(?<![\d年])(\d{1,2})月(\d{1,2})日(?:前|之前|以前)",
+        lambda m, y: dt.date(y, int(m[1]), int(m[2])),
+    ),
+    (r"(?<![\d年])(\d{1,2})月(?:底|末)" + BEFORE, lambda m, y: _month_end(y, int(m[1]))),
+    (r"(?<![\d年])(\d{1,2})月份?(?:前|之前|以前)", lambda m, y: _before_month(y, int(m[1]))),
+    (
+        r"(?<![每一二两三四五六七八九十几\d])(?:今年|本年度?)?年(?:底|末)" + BEFORE,
+        lambda m, y: dt.date(y, 12, 31),
+    ),
+    (r"明年(?:年)?(?:底|末)" + BEFORE, lambda m, y: dt.date(y + 1, 12, 31)),
+    (r"(?<![每一二两三四五六七八九十几\d])(?:今年|本年度?)?年内", lambda m, y: dt.date(y, 12, 31)),
+    (r"(?<![每\d年])上半年", lambda m, y: dt.date(y, 6, 30)),
+    (r"(?<![每\d年])下半年", lambda m, y: dt.date(y, 12, 31)),
+    (
+        r"(?<![每\d年])(?:第)?([一二三四])季度(?:末|底)?" + BEFORE,
+        lambda m, y: _quarter_end(y, CN_DIGITS[m[1]]),
+    ),
+]
+# Wording kept as text: relative, vague or standing.
+_RELATIVE = re.compile(
+    r"\d+个(?:工作日|自然日|日|月|小时)内|\d+(?:个)?工作日内|\d+日内|尽快|持续(?:推进|开展|加以推进)|"
+    r"长期(?:坚持)?|常态化|每(?:个)?(?:月|季度|半年|年|周)|定期|适时|及时"
+)
+_CYCLES = [(re.compile(r"每(?:个)?季度"), "quarterly"), (re.compile(r"每(?:个)?月"), "monthly")]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    date: dt.date | None
+    text: str
+    cycle: str | None = None
+
+
+def _absolute(text: str, doc_year: int | None) -> list[tuple[dt.date, str, int]]:
+    found = []
+    masked = text
+    for pattern, resolve in _WITH_YEAR:
+        for m in re.finditer(pattern, masked):
+            try:
+                found.append((resolve(m, doc_year), m.group(0), m.start()))
+            except ValueError:
+                continue
+            masked = masked[: m.start()] + "#" * (m.end() - m.start()) + masked[m.end() :]
+    if doc_year is not None:
+        for pattern, resolve in _NO_YEAR:
+            for m in re.finditer(pattern, masked):
+                try:
+                    found.append((resolve(m, doc_year), m.group(0), m.start()))
+                except ValueError:
+                    continue
+                masked = masked[: m.start()] + "#" * (m.end() - m.start()) + masked[m.end() :]
+    return found
+
+
+def find_deadline(text: str, doc_year: int | None) -> Deadline:
+    """The earliest explicit absolute deadline in `text`, else the first relative wording."""
+    found = _absolute(text, doc_year)
+    cycle = next((name for pattern, name in _CYCLES if pattern.search(text)), None)
+    if found:
+        date, wording, _ = min(found, key=lambda f: (f[0], f[2]))
+        return Deadline(date, wording, cycle)
+    relative = _RELATIVE.search(text)
+    return Deadline(None, relative.group(0) if relative else "", cycle)
+
+
+def table_deadline(cell: str, doc_year: int | None) -> Deadline:
+    """A deadline column's cell: adds the table forms 3月 (end of March) and 全年."""
+    cell = cell.strip()
+    if doc_year is not None:
+        month = re.fullmatch(r"(\d{1,2})月(?:份)?", cell)
+        if month and 1 <= int(month.group(1)) <= 12:
+            return Deadline(_month_end(doc_year, int(month.group(1))), cell)
+        if re.fullmatch(r"全年|年内|\d{4}年全年", cell):
+            year = int(cell[:4]) if cell[:4].isdigit() else doc_year
+            return Deadline(dt.date(year, 12, 31), cell)
+    deadline = find_deadline(cell, doc_year)
+    if deadline.date is None and not deadline.text:
+        return Deadline(None, cell, deadline.cycle)
+    return deadline

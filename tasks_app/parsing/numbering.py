@@ -1,0 +1,98 @@
+"""Item numbers: 一、 (一) 1. 1、 (1) ①, full- or half-width, and which level each opens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
+def cn_value(numeral: str) -> int | None:
+    """一 → 1, 十 → 10, 十五 → 15, 二十三 → 23 (up to 99)."""
+    if not numeral or any(ch not in _CN and ch != "十" for ch in numeral):
+        return None
+    if "十" not in numeral:
+        return _CN[numeral] if len(numeral) == 1 else None
+    tens, _, ones = numeral.partition("十")
+    if len(tens) > 1 or len(ones) > 1:
+        return None
+    return (_CN[tens] if tens else 1) * 10 + (_CN[ones] if ones else 0)
+
+
+MARKER = re.compile(
+    r"(?P<cn_paren>\((?P<v1>[一二三四五六七八九十]{1,3})\)[、.]?)"
+    r"|(?P<cn_dun>(?P<v2>[一二三四五六七八九十]{1,3})[、])"
+    r"|(?P<ar_paren>\((?P<v3>\d{1,2})\)[、.]?)"
+    r"|(?P<ar_dot>(?P<v4>\d{1,2})[.](?!\d))"
+    r"|(?P<ar_dun>(?P<v5>\d{1,2})、)"
+    r"|(?P<circled>[①-⑳])"
+)
+# Styles whose items are short, one-paragraph entries of a list (1. 2. …, (1), ①).
+LIST_STYLES = {"ar_dot", "ar_dun", "ar_paren", "circled"}
+
+
+@dataclass(frozen=True)
+class Marker:
+    style: str
+    value: int
+    number: str  # as the ref writes it: 一, (一), 1, (1), ①
+    start: int
+    end: int
+
+
+def marker_at(text: str, pos: int) -> Marker | None:
+    m = MARKER.match(text, pos)
+    if not m:
+        return None
+    style = m.lastgroup if m.lastgroup in MARKER.groupindex else None
+    for name in ("cn_paren", "cn_dun", "ar_paren", "ar_dot", "ar_dun", "circled"):
+        if m.group(name):
+            style = name
+            break
+    raw = m.group(style)
+    if style == "circled":
+        value, number = CIRCLED.index(raw) + 1, raw
+    elif style in ("cn_paren", "cn_dun"):
+        digits = m.group("v1") or m.group("v2")
+        value = cn_value(digits)
+        if value is None:
+            return None
+        number = f"({digits})" if style == "cn_paren" else digits
+    else:
+        digits = m.group("v3") or m.group("v4") or m.group("v5")
+        value = int(digits)
+        number = f"({digits})" if style == "ar_paren" else digits
+    if value == 0:
+        return None
+    return Marker(style, value, number, m.start(), m.end())
+
+
+@dataclass
+class Numbering:
+    """The open lists, outermost first: which style each level uses and its last value.
+
+    A style already open closes the deeper levels; a new style opens a deeper level.
+    `seen` remembers each style's last value even after its level closed, so numbering
+    that continues across sections ((四) under 二, then (五) under 三) is recognised.
+    """
+
+    stack: list[list] = field(default_factory=list)  # [style, last value]
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def level_for(self, marker: Marker, *, strict: bool) -> int | None:
+        """The 0-based level `marker` would open, or None if it does not fit here."""
+        for level, (style, last) in enumerate(self.stack):
+            if style == marker.style:
+                if marker.value == last + 1 or not strict:
+                    return level
+                return None
+        if marker.value == 1 or marker.value == self.seen.get(marker.style, 0) + 1:
+            return len(self.stack)
+        return None if strict else len(self.stack)
+
+    def push(self, marker: Marker, level: int) -> None:
+        del self.stack[level:]
+        self.stack.append([marker.style, marker.value])
+        self.seen[marker.style] = marker.value

@@ -1,0 +1,126 @@
+"""Reading the bytes: text in any of the usual encodings, .docx paragraphs and tables, .xlsx."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from tasks_app.parsing.errors import ParseError
+from tasks_app.parsing.text import clean_line
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK: detected, not assumed."""
+    if not data.strip():
+        raise ParseError("文件是空的,没有可解析的内容。")
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ParseError("文件以 UTF-16 标记开头,但内容无法按 UTF-16 读取。") from exc
+    if b"\x00" in data[:8192]:
+        raise ParseError("这不是文本文件(含有二进制内容)。请上传 .txt、.docx 或 .xlsx 文件。")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\r\n\t\f")
+        if controls > 8:
+            break
+        return text
+    raise ParseError("无法识别文件编码,或这不是文本文件。请另存为 UTF-8 或 GBK 编码的文本。")
+
+
+def is_zip(data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04"
+
+
+def _zip_names(data: bytes) -> set[str]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return set(archive.namelist())
+    except zipfile.BadZipFile as exc:
+        raise ParseError("文件已损坏,无法作为 .docx 或 .xlsx 打开。") from exc
+
+
+def office_kind(data: bytes) -> str | None:
+    """'docx' or 'xlsx' for an Office Open XML file, by its parts rather than its name."""
+    if not is_zip(data):
+        return None
+    names = _zip_names(data)
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    return None
+
+
+def read_docx(data: bytes) -> list[str | list[list[str]]]:
+    """The body in order: each paragraph as a line, each table as rows of cell texts."""
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises several types for broken files
+        raise ParseError("无法读取该 .docx 文件:文件可能已损坏或不是 Word 文档。") from exc
+    blocks: list[str | list[list[str]]] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            blocks.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            table = Table(child, document)
+            rows = []
+            for row in table.rows:
+                cells, last = [], None
+                for cell in row.cells:
+                    # A merged cell repeats in python-docx; keep it once.
+                    if cell._tc is last:
+                        continue
+                    last = cell._tc
+                    cells.append(clean_line(cell.text.replace("\n", "")))
+                rows.append(cells)
+            blocks.append(rows)
+    return blocks
+
+
+def read_xlsx(data: bytes) -> list[list[list[str]]]:
+    """Every sheet as rows of cell texts, merged cells filled with their top-left value."""
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:
+        raise ParseError("无法读取该 .xlsx 文件:文件可能已损坏或不是 Excel 工作簿。") from exc
+    sheets = []
+    for sheet in workbook.worksheets:
+        fill = {}
+        for merged in sheet.merged_cells.ranges:
+            value = sheet.cell(merged.min_row, merged.min_col).value
+            for row in range(merged.min_row, merged.max_row + 1):
+                for col in range(merged.min_col, merged.max_col + 1):
+                    fill[(row, col)] = value
+        rows = []
+        for r, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = []
+            for c, value in enumerate(row, start=1):
+                value = fill.get((r, c), value)
+                cells.append(clean_line(_cell_text(value)))
+            rows.append(cells)
+        sheets.append(rows)
+    return sheets
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "strftime"):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace("\n", "")
