@@ -176,3 +176,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- work-plan import ----------------------------------------------------------------------
+# Uploads above the limit are refused by their size, before they are read.
+WORKPLAN_MAX_UPLOAD_BYTES = env.int("WORKPLAN_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# Documents above this size parse in a Celery task while the page shows progress.
+WORKPLAN_SYNC_PARSE_MAX_BYTES = env.int("WORKPLAN_SYNC_PARSE_MAX_BYTES", default=512 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # pasted text

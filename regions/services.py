@@ -314,12 +314,17 @@ def _bundled(name: str) -> bytes:
 
 
 @transaction.atomic
-def directory_load_taiyuan() -> LoadSummary:
-    """Load the bundled Taiyuan directory: regions, county governments, groups, departments."""
-    summary = regions_load_csv(data=_bundled("taiyuan_regions.csv"), governments=True, groups=True)
-    units = units_load_csv(data=_bundled("taiyuan_units.csv"))
+def directory_load_bundled(name: str) -> LoadSummary:
+    """Load a bundled directory (`taiyuan`, or the fictional demo city `yunchuan`)."""
+    summary = regions_load_csv(data=_bundled(f"{name}_regions.csv"), governments=True, groups=True)
+    units = units_load_csv(data=_bundled(f"{name}_units.csv"))
     summary.units_created += units.units_created
     return summary
+
+
+def directory_load_taiyuan() -> LoadSummary:
+    """太原市: regions, county governments, collective names, the notice's departments."""
+    return directory_load_bundled("taiyuan")
 
 
 # --- users and roles -----------------------------------------------------------

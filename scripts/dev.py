@@ -219,6 +219,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     ensure_env("requirements-dev.txt")
+    ensure_dotenv()
     say("ruff check")
     lint = subprocess.call([str(BIN / "ruff"), "check", "."], cwd=ROOT)
     say("ruff format --check")

@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.db import models
+from django.urls import path
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from tasks_app import admin_views
 from tasks_app.models import (
     Assignment,
     Evidence,
     ExtensionRequest,
+    ImportJob,
     ProgressReport,
     Reminder,
     Responsibility,
@@ -22,6 +26,36 @@ class WorkPlanAdmin(admin.ModelAdmin):
     autocomplete_fields = ["region", "created_by"]
     list_select_related = ["region"]
     date_hierarchy = "issued_on"
+    change_list_template = "admin/tasks_app/workplan/change_list.html"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "import/",
+                wrap(
+                    lambda request: admin_views.import_start_view(request, self._context(request))
+                ),
+                name="tasks_app_workplan_import",
+            ),
+            path(
+                "import/<int:job_id>/",
+                wrap(
+                    lambda request, job_id: admin_views.import_review_view(
+                        request, job_id, self._context(request)
+                    )
+                ),
+                name="tasks_app_workplan_import_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.model._meta}
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"may_import": admin_views.may_import(request.user), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra)
 
 
 class ResponsibilityInline(admin.TabularInline):
@@ -87,6 +121,23 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
     autocomplete_fields = ["assignment", "requested_by"]
     list_select_related = ["assignment__task", "assignment__unit", "requested_by"]
     readonly_fields = ["status", "decided_by", "decided_at"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "region", "status", "progress", "plan", "created_by", "created_at"]
+    list_filter = ["status", "region"]
+    search_fields = ["source_name"]
+    list_select_related = ["region", "plan", "created_by"]
+    fields = ["source_name", "region", "status", "progress", "error", "plan", "review_link"]
+    readonly_fields = fields
+
+    @admin.display(description=_("核对页面"))
+    def review_link(self, obj: ImportJob) -> str:
+        return format_html('<a href="{}">{}</a>', admin_views.review_url(obj), _("打开"))
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(Reminder)

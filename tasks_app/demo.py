@@ -1,4 +1,8 @@
-"""The demo: the Taiyuan directory, the role groups, and one login per kind of user.
+"""The demo: directories, role groups, one login per kind of user, and a sample plan.
+
+The sample plan is a document we wrote for a fictional city, 云川市 (region codes under
+the unused prefix 99), so the demo users work on it; the real Taiyuan directory is loaded
+too, with its own coordinator, for importing the Taiyuan notice by hand.
 
 Passwords are random on first creation and kept in VAR_DIR/demo-logins.json (git-ignored),
 so a demo database never ships with a guessable password and every run prints the same ones.
@@ -9,13 +13,20 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from importlib import resources
 
 from django.conf import settings
 from django.db import transaction
 
 from regions.models import Region, User
 from regions.selectors import directory_resolve_name
-from regions.services import directory_load_taiyuan, roles_setup, user_upsert
+from regions.services import directory_load_bundled, roles_setup, user_upsert
+from tasks_app.models import WorkPlan
+from tasks_app.parsing import parse_text
+from tasks_app.services.imports import ImportResult, workplan_import
+
+DEMO_CITY = "990100"
+SAMPLE_DOC_NUMBER = "云政办发〔2026〕12号"
 
 
 @dataclass(frozen=True)
@@ -26,35 +37,62 @@ class DemoLogin:
 
 
 _DEMO_USERS = [
-    # username, role, display name, unit short name or region code, description
-    ("coordinator", User.Role.COORDINATOR, "市政务公开办", "140100", "协调员(太原市政务公开办)"),
-    ("leader", User.Role.LEADER, "分管领导", "140100", "领导(只读)"),
-    ("fgw", User.Role.UNIT_USER, "市发改委联络员", "市发改委", "部门用户(市发改委)"),
-    ("xiaodian", User.Role.UNIT_USER, "小店区联络员", "小店区政府", "县区用户(小店区政府)"),
+    # username, role, display name, unit name or region code, description
+    ("coordinator", User.Role.COORDINATOR, "市政务公开办", DEMO_CITY, "协调员(云川市政务公开办)"),
+    ("leader", User.Role.LEADER, "分管领导", DEMO_CITY, "领导(只读)"),
+    ("fgw", User.Role.UNIT_USER, "市发展改革委联络员", "市发展改革委", "部门用户(市发展改革委)"),
+    ("yunhu", User.Role.UNIT_USER, "云湖区联络员", "云湖区政府", "县区用户(云湖区政府)"),
+    (
+        "taiyuan",
+        User.Role.COORDINATOR,
+        "太原市政务公开办",
+        "140100",
+        "协调员(太原市,可导入太原通知)",
+    ),
 ]
+
+
+def sample_text() -> str:
+    return resources.files("tasks_app").joinpath("data", "sample_workplan.txt").read_text("utf-8")
+
+
+def sample_plan_import(*, user: User | None) -> ImportResult | None:
+    """Import the sample plan into the demo city once; None when it is already there."""
+    city = Region.objects.get(code=DEMO_CITY)
+    if WorkPlan.objects.filter(region=city, doc_number=SAMPLE_DOC_NUMBER).exists():
+        return None
+    return workplan_import(
+        outline=parse_text(sample_text()),
+        region=city,
+        user=user,
+        source_name="sample_workplan.txt",
+        source_text=sample_text(),
+    )
 
 
 @transaction.atomic
 def demo_load() -> list[DemoLogin]:
-    directory_load_taiyuan()
+    directory_load_bundled("taiyuan")
+    directory_load_bundled("yunchuan")
     roles_setup()
     path = settings.VAR_DIR / "demo-logins.json"
     stored = json.loads(path.read_text()) if path.exists() else {}
-    city = Region.objects.get(code="140100")
-    logins = []
+    city = Region.objects.get(code=DEMO_CITY)
+    logins, users = [], {}
     for username, role, name, target, description in _DEMO_USERS:
         password = stored.get(username) or secrets.token_urlsafe(9)
         if role == User.Role.UNIT_USER:
             unit = directory_resolve_name(region=city, name=target).unit
-            user_upsert(
+            users[username] = user_upsert(
                 username=username, password=password, role=role, display_name=name, unit=unit
             )
         else:
             region = Region.objects.get(code=target)
-            user_upsert(
+            users[username] = user_upsert(
                 username=username, password=password, role=role, display_name=name, region=region
             )
         logins.append(DemoLogin(username, password, description))
+    sample_plan_import(user=users["coordinator"])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({login.username: login.password for login in logins}, indent=2))
     path.chmod(0o600)

@@ -51,12 +51,15 @@ _NO_YEAR = [
     ),
     (r"(?<![\d年])(\d{1,2})月(?:底|末)" + BEFORE, lambda m, y: _month_end(y, int(m[1]))),
     (r"(?<![\d年])(\d{1,2})月份?(?:前|之前|以前)", lambda m, y: _before_month(y, int(m[1]))),
+    (r"明年(?:年)?(?:底|末)" + BEFORE, lambda m, y: dt.date(y + 1, 12, 31)),
     (
-        r"(?<![每一二两三四五六七八九十几\d])(?:今年|本年度?)?年(?:底|末)" + BEFORE,
+        r"(?<![每明一二两三四五六七八九十几\d])(?<!每年)(?:今年|本年度?)?年(?:底|末)" + BEFORE,
         lambda m, y: dt.date(y, 12, 31),
     ),
-    (r"明年(?:年)?(?:底|末)" + BEFORE, lambda m, y: dt.date(y + 1, 12, 31)),
-    (r"(?<![每一二两三四五六七八九十几\d])(?:今年|本年度?)?年内", lambda m, y: dt.date(y, 12, 31)),
+    (
+        r"(?<![每明一二两三四五六七八九十几\d])(?<!每年)(?:今年|本年度?)?年内",
+        lambda m, y: dt.date(y, 12, 31),
+    ),
     (r"(?<![每\d年])上半年", lambda m, y: dt.date(y, 6, 30)),
     (r"(?<![每\d年])下半年", lambda m, y: dt.date(y, 12, 31)),
     (
@@ -67,7 +70,7 @@ _NO_YEAR = [
 # Wording kept as text: relative, vague or standing.
 _RELATIVE = re.compile(
     r"\d+个(?:工作日|自然日|日|月|小时)内|\d+(?:个)?工作日内|\d+日内|尽快|持续(?:推进|开展|加以推进)|"
-    r"长期(?:坚持)?|常态化|每(?:个)?(?:月|季度|半年|年|周)|定期|适时|及时"
+    r"长期(?:坚持)?|常态化|每(?:个)?(?:月|季度|半年|年|周)"
 )
 _CYCLES = [(re.compile(r"每(?:个)?季度"), "quarterly"), (re.compile(r"每(?:个)?月"), "monthly")]
 

@@ -100,10 +100,10 @@ def _line_markers(lines: list[str]) -> int:
 
 
 def _is_flat(lines: list[str]) -> bool:
-    """Text pasted from a web page: few lines, but item numbers inside them."""
-    if _line_markers(lines) >= 3:
-        return False
-    return sum(len(line) for line in lines) > 200
+    """Text pasted from a web page: item numbers inside lines rather than at their starts."""
+    if not any((m := marker_at(line, 0)) and m.value == 1 for line in lines):
+        return True
+    return _line_markers(lines) < 3 and max(len(line) for line in lines) > 300
 
 
 def _plan_start(text: str) -> int:
@@ -458,7 +458,7 @@ def _outline_from_table(preamble: list[str], rows: list[list[str]], columns: dic
         title, text = cell(row, "title"), cell(row, "text")
         distinct = set(values)
         heading = marker_at(values[0], 0)
-        if len(distinct) == 1 and (not number or heading) and not cell(row, "lead"):
+        if len(distinct) == 1 and (not number or heading):
             # A section row: one text across the row, such as 一、加大主动公开力度.
             sections += 1
             label = values[0]

@@ -1,0 +1,247 @@
+"""The coordinator's import pages inside the admin: upload → review → confirm."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import ApplicationError, NotFoundError
+from regions.models import Region, Unit, UnitGroup, User
+from regions.selectors import region_subtree
+from tasks_app.models import ImportJob
+from tasks_app.parsing.clauses import COLLECTIVE, split_units
+from tasks_app.services.imports import (
+    import_job_confirm,
+    import_job_create,
+    import_job_get_for_user,
+    import_job_review,
+    import_preview,
+    max_upload_bytes,
+    too_big_message,
+)
+
+_ENVELOPE = 64 * 1024
+
+
+def may_import(user: User) -> bool:
+    return user.is_active and (
+        user.is_superuser or (user.role == User.Role.COORDINATOR and user.region_id is not None)
+    )
+
+
+def _regions_for(user: User):
+    if user.is_superuser:
+        return Region.objects.all()
+    return region_subtree(region=user.region)
+
+
+class ImportStartForm(forms.Form):
+    region = forms.ModelChoiceField(
+        label=_("所属区划"),
+        queryset=Region.objects.none(),
+        help_text=_("文件中的单位名称在此区划的单位目录中查找。"),
+    )
+    file = forms.FileField(
+        label=_("上传文件"),
+        required=False,
+        help_text=_("支持 .txt(UTF-8 或 GBK)、.docx、.xlsx 分工表。"),
+    )
+    text = forms.CharField(
+        label=_("或粘贴正文"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 100}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = _regions_for(user)
+        if user.region_id:
+            self.fields["region"].initial = user.region_id
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("file") and not (cleaned.get("text") or "").strip():
+            raise forms.ValidationError(_("请上传文件或粘贴正文。"))
+        return cleaned
+
+
+def import_start_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
+    user = request.user
+    if not may_import(user):
+        raise Http404
+    if request.method == "POST":
+        # Refuse an oversized upload by its declared size, before reading the body.
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > max_upload_bytes() + _ENVELOPE:
+            messages.error(request, too_big_message(length))
+            return redirect("admin:tasks_app_workplan_import")
+        form = ImportStartForm(request.POST, request.FILES, user=user)
+        if form.is_valid():
+            try:
+                job = import_job_create(
+                    user=user,
+                    region=form.cleaned_data["region"],
+                    upload=form.cleaned_data.get("file"),
+                    text=form.cleaned_data.get("text") or "",
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("admin:tasks_app_workplan_import_review", job_id=job.pk)
+    else:
+        form = ImportStartForm(user=user)
+    context = {
+        **admin_context,
+        "title": _("导入工作要点"),
+        "form": form,
+        "max_mb": max_upload_bytes() // (1024 * 1024),
+        "recent": ImportJob.objects.filter(created_by=user).select_related("region", "plan")[:10],
+    }
+    return render(request, "admin/tasks_app/import_start.html", context)
+
+
+def _outline_from_post(job: ImportJob, post) -> tuple[dict, dict[str, str]]:
+    """The outline as the coordinator edited it in the review table, and their name choices."""
+    outline = dict(job.outline)
+    for key in ("title", "doc_number", "issuer", "issued_on"):
+        outline[key] = post.get(f"plan_{key}", outline.get(key) or "").strip() or None
+    outline["period"] = {
+        "start": post.get("plan_period_start") or None,
+        "end": post.get("plan_period_end") or None,
+    }
+    tasks = []
+    for index, task in enumerate(outline["tasks"]):
+        prefix = f"t{index}_"
+        if post.get(prefix + "ref") != task["ref"]:
+            tasks.append(task)  # the row was not on the page; keep it as it was
+            continue
+        units = [
+            {
+                "name": name,
+                "role": role,
+                **({"collective": True} if COLLECTIVE.search(name) else {}),
+            }
+            for role, field in (("lead", "lead"), ("responsible", "resp"))
+            for name in split_units(post.get(prefix + field, ""))
+        ]
+        tasks.append(
+            {
+                **task,
+                "title": post.get(prefix + "title", task["title"]).strip() or task["title"],
+                "units": units,
+                "deadline": post.get(prefix + "deadline") or None,
+            }
+        )
+    outline["tasks"] = tasks
+    mapping = {
+        post.get(f"name_{i}", ""): post.get(f"map_{i}", "")
+        for i in range(int(post.get("name_count", 0) or 0))
+    }
+    return outline, {k: v for k, v in mapping.items() if k and v}
+
+
+def import_review_view(request: HttpRequest, job_id: int, admin_context: dict) -> HttpResponse:
+    user = request.user
+    if not may_import(user):
+        raise Http404
+    try:
+        job = import_job_get_for_user(user=user, job_id=job_id)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    if job.status == ImportJob.Status.IMPORTED and job.plan_id:
+        messages.info(request, _("该文件已导入。"))
+        return redirect("admin:tasks_app_workplan_change", job.plan_id)
+
+    if request.method == "POST" and job.status == ImportJob.Status.PARSED:
+        outline, mapping = _outline_from_post(job, request.POST)
+        try:
+            job = import_job_review(job=job, outline=outline, mapping=mapping)
+            if "confirm" in request.POST:
+                end = outline["period"]["end"]
+                result = import_job_confirm(
+                    job=job, user=user, period_end=dt.date.fromisoformat(end) if end else None
+                )
+                messages.success(request, str(result))
+                return redirect("admin:tasks_app_workplan_change", result.plan.pk)
+            messages.success(request, _("修改已保存。"))
+            return redirect("admin:tasks_app_workplan_import_review", job_id=job.pk)
+        except (ApplicationError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+            job.outline = outline  # show what they typed, not the last saved state
+            job.mapping = mapping
+
+    context = {**admin_context, "title": _("核对导入结果"), "job": job}
+    if job.status == ImportJob.Status.PARSED:
+        preview = import_preview(region=job.region, outline=job.outline, mapping=job.mapping)
+        rows = []
+        for index, task in enumerate(job.outline["tasks"]):
+            rows.append(
+                {
+                    "index": index,
+                    "task": task,
+                    "indent": (task.get("level") or task["ref"].count("/") + 1) - 1,
+                    "lead": "、".join(u["name"] for u in task["units"] if u["role"] == "lead"),
+                    "resp": "、".join(u["name"] for u in task["units"] if u["role"] != "lead"),
+                    "assignments": preview.assignments_by_ref.get(task["ref"]),
+                    "unassigned": task["ref"] in preview.unassigned,
+                }
+            )
+        needs_choice = [n for n in preview.names if n.target is None]
+        units = (
+            list(
+                Unit.objects.filter(region__in=region_subtree(region=job.region), is_active=True)
+                .select_related("region")
+                .order_by("region__code", "short_name")[:_MAX_UNIT_CHOICES]
+            )
+            if needs_choice
+            else []
+        )
+        context.update(
+            preview=preview,
+            rows=rows,
+            outline=job.outline,
+            names=[
+                {"status": n, "choices": _choices(n, units) if n.target is None else []}
+                for n in preview.names
+            ],
+        )
+    return render(request, "admin/tasks_app/import_review.html", context)
+
+
+_MAX_UNIT_CHOICES = 2000
+
+
+def _choices(status, units: list[Unit]) -> list[tuple[str, list[tuple[str, str, bool]]]]:
+    """The option groups of one name's select: suggestions, a new unit, every unit."""
+
+    def option(value: str, label: str) -> tuple[str, str, bool]:
+        return value, label, value == status.mapped
+
+    suggested = [
+        option(
+            f"{'group' if isinstance(t, UnitGroup) else 'unit'}:{t.pk}",
+            f"{t} · {t.region}" if isinstance(t, Unit) else f"{t}(单位组)",
+        )
+        for t in status.suggestions
+    ]
+    groups = [(_("建议"), suggested)] if suggested else []
+    groups.append(
+        (
+            _("新建单位(以此名称为简称)"),
+            [option(f"new:{v}", f"新建:{label}") for v, label in Unit.Kind.choices],
+        )
+    )
+    groups.append(
+        (_("全部单位"), [option(f"unit:{u.pk}", f"{u.short_name} · {u.region}") for u in units])
+    )
+    return groups
+
+
+def review_url(job: ImportJob) -> str:
+    return reverse("admin:tasks_app_workplan_import_review", args=[job.pk])

@@ -1,0 +1,1 @@
+"""Writes to plans, tasks and assignments. Views, admin, commands and Celery tasks call these."""
