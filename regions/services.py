@@ -377,5 +377,7 @@ def user_upsert(
     user.set_password(password)
     user.save()
     group_names = [name for name, (r, _a) in ROLE_GROUPS.items() if r == role]
+    if Group.objects.filter(name__in=group_names).count() < len(group_names):
+        roles_setup()  # a fresh installation: create the role groups on first use
     user.groups.set(Group.objects.filter(name__in=group_names))
     return user

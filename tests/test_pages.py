@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from regions.models import User
 from tasks_app.demo import demo_load
+from tasks_app.models import Assignment, WorkPlan
 
 ADMIN_MODELS = [
     "regions/region",
@@ -40,22 +41,24 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client):
 
 
 def test_demo_logins_work_with_the_printed_passwords(client, demo):
-    assert set(demo) == {"coordinator", "leader", "fgw", "xiaodian"}
-    response = client.post(reverse("login"), {"username": "xiaodian", "password": demo["xiaodian"]})
+    assert set(demo) == {"coordinator", "leader", "fgw", "yunhu", "taiyuan"}
+    response = client.post(reverse("login"), {"username": "yunhu", "password": demo["yunhu"]})
     assert response.status_code == 302
-    assert client.get("/").context["user"].username == "xiaodian"
+    assert client.get("/").context["user"].username == "yunhu"
 
 
 def test_demo_load_again_keeps_the_same_passwords(client, demo):
     again = {login.username: login.password for login in demo_load()}
     assert again == demo
-    assert User.objects.filter(username__in=demo).count() == 4
+    assert User.objects.filter(username__in=demo).count() == 5
 
 
 def test_unit_user_home_shows_the_unit_and_its_assignment_counts(client, demo):
     body = login(client, demo, "fgw").get("/").content.decode()
-    assert "市发改委" in body
-    assert "待签收" in body
+    assert "市发展改革委" in body
+    waiting = Assignment.objects.filter(unit__short_name="市发展改革委", state="assigned").count()
+    assert waiting > 0  # the sample plan assigns it work
+    assert f"待签收:<strong>{waiting}</strong>" in body
     assert "管理后台" not in body
 
 
@@ -82,7 +85,7 @@ def test_unit_and_group_pages_show_in_chinese_with_expansion(client, demo):
     assert "市卫生计生委" in units  # found through its alias
     from regions.models import UnitGroup
 
-    group = UnitGroup.objects.get(name="各县(市、区)人民政府")
+    group = UnitGroup.objects.get(name="各县(市、区)人民政府", region__code="140100")
     page = client.get(f"/admin/regions/unitgroup/{group.pk}/change/").content.decode()
     assert "10 个" in page
     assert "古交市政府" in page
@@ -101,3 +104,12 @@ def test_leader_reads_but_cannot_add(client, demo):
     client = login(client, demo, "leader")
     assert client.get("/admin/tasks_app/assignment/").status_code == 200
     assert client.get("/admin/tasks_app/assignment/add/").status_code == 403
+
+
+def test_demo_imports_the_sample_plan_once(demo):
+    plan = WorkPlan.objects.get(region__code="990100")
+    assert plan.tasks.count() == 37
+    count = Assignment.objects.filter(task__plan=plan).count()
+    demo_load()
+    assert WorkPlan.objects.filter(region__code="990100").count() == 1
+    assert Assignment.objects.filter(task__plan=plan).count() == count

@@ -24,9 +24,9 @@ def cn_value(numeral: str) -> int | None:
 MARKER = re.compile(
     r"(?P<cn_paren>\((?P<v1>[一二三四五六七八九十]{1,3})\)[、.]?)"
     r"|(?P<cn_dun>(?P<v2>[一二三四五六七八九十]{1,3})[、])"
-    r"|(?P<ar_paren>\((?P<v3>\d{1,2})\)[、.]?)"
-    r"|(?P<ar_dot>(?P<v4>\d{1,2})[.](?!\d))"
-    r"|(?P<ar_dun>(?P<v5>\d{1,2})、)"
+    r"|(?P<ar_paren>\((?P<v3>\d{1,3})\)[、.]?)"
+    r"|(?P<ar_dot>(?P<v4>\d{1,3})[.](?!\d))"
+    r"|(?P<ar_dun>(?P<v5>\d{1,3})、)"
     r"|(?P<circled>[①-⑳])"
 )
 # Styles whose items are short, one-paragraph entries of a list (1. 2. …, (1), ①).

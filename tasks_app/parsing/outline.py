@@ -249,7 +249,7 @@ def _build_tree(lines: list[str]) -> list[Node]:
             if marker is not None:
                 del path[level:]
                 parent = path[-1] if path else None
-                node = Node(marker, parent, level + 1, [_after_marker(piece, marker)])
+                node = Node(marker, parent, level + 1, [_after_marker(piece)])
                 if parent:
                     parent.children.append(node)
                 path.append(node)
@@ -271,14 +271,11 @@ def _build_tree(lines: list[str]) -> list[Node]:
     return nodes
 
 
-def _after_marker(piece: str, marker: Marker) -> str:
+def _after_marker(piece: str) -> str:
+    """The text of a piece after its item number."""
     text = piece.strip()
-    match = re.match(
-        r"^(?:\([一二三四五六七八九十]{1,3}\)[、.]?|[一二三四五六七八九十]{1,3}、|\(\d{1,2}\)[、.]?"
-        r"|\d{1,2}[.、]|[①-⑳])",
-        text,
-    )
-    return text[match.end() :].strip() if match else text
+    found = marker_at(text, 0)
+    return text[found.end :].strip() if found else text
 
 
 def _title(first: str) -> str:
@@ -464,7 +461,7 @@ def _outline_from_table(preamble: list[str], rows: list[list[str]], columns: dic
             label = values[0]
             number = heading.number if heading and heading.style == "cn_dun" else str(sections)
             section = _table_task(
-                number, number, 1, _after_marker(label, heading) if heading else label, "", [], None
+                number, number, 1, _after_marker(label) if heading else label, "", [], None
             )
             tasks.append(section)
             item = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from tasks_app.models import (
     WorkPlan,
 )
 
+logger = logging.getLogger(__name__)
 Target = Unit | UnitGroup
 UNIT_KINDS = {k.value for k in Unit.Kind}
 
@@ -400,13 +402,24 @@ def import_job_create(
         source_text=text if upload is None else "",
     )
     if job.source_size > settings.WORKPLAN_SYNC_PARSE_MAX_BYTES:
-        from tasks_app.tasks import import_job_parse_task
-
-        transaction.on_commit(lambda: import_job_parse_task.delay(job.pk))
+        transaction.on_commit(lambda: _enqueue_parse(job.pk))
     else:
         import_job_parse(job_id=job.pk)
         job.refresh_from_db()
     return job
+
+
+def _enqueue_parse(job_id: int) -> None:
+    from kombu.exceptions import OperationalError
+
+    from tasks_app.tasks import import_job_parse_task
+
+    try:
+        import_job_parse_task.delay(job_id)
+    except OperationalError:
+        # The broker is down: parse here rather than leave the job waiting for nobody.
+        logger.exception("could not queue the parse of import job %s; parsing inline", job_id)
+        import_job_parse(job_id=job_id)
 
 
 def too_big_message(size: int) -> str:
