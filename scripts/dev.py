@@ -90,8 +90,13 @@ class Supervisor:
         self.env = env
         self.procs: dict[str, subprocess.Popen] = {}
         self.stopping = threading.Event()
+        self.ready: dict[str, threading.Event] = {}
+        self._ready_text: dict[str, str] = {}
 
-    def start(self, label: str, argv: list[str]) -> None:
+    def start(self, label: str, argv: list[str], ready_text: str = "") -> None:
+        """Start a process; `ready_text` in its output marks it as up."""
+        self.ready[label] = threading.Event()
+        self._ready_text[label] = ready_text
         proc = subprocess.Popen(
             argv,
             cwd=ROOT,
@@ -108,6 +113,15 @@ class Supervisor:
     def _pump(self, label: str, proc: subprocess.Popen) -> None:
         for line in proc.stdout:
             print(f"{label:<6} | {line}", end="", flush=True)
+            if self._ready_text[label] and self._ready_text[label] in line:
+                self.ready[label].set()
+
+    def wait_ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        for label, event in self.ready.items():
+            if self._ready_text[label] and not event.wait(max(0.0, deadline - time.monotonic())):
+                return False
+        return True
 
     def stop(self, *_signal_args) -> None:
         self.stopping.set()
@@ -202,7 +216,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         ],
     )
     base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{args.port}"
-    if wait_for_http(f"{base}/accounts/login/", 60, sup):
+    if wait_for_http(f"{base}/accounts/login/", 60, sup) and sup.wait_ready(60):
         print(
             "\n"
             "================================================================\n"
