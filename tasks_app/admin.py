@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.db import models
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +27,23 @@ class WorkPlanAdmin(admin.ModelAdmin):
     list_select_related = ["region"]
     date_hierarchy = "issued_on"
     change_list_template = "admin/tasks_app/workplan/change_list.html"
+    readonly_fields = ["contents"]
+
+    @admin.display(description=_("任务与交办事项"))
+    def contents(self, obj: WorkPlan) -> str:
+        if obj.pk is None:
+            return "-"
+        tasks = reverse("admin:tasks_app_task_changelist") + f"?plan__id__exact={obj.pk}"
+        assignments = (
+            reverse("admin:tasks_app_assignment_changelist") + f"?task__plan__id__exact={obj.pk}"
+        )
+        return format_html(
+            '<a href="{}">{} 个任务</a> · <a href="{}">{} 个交办事项</a>',
+            tasks,
+            obj.tasks.count(),
+            assignments,
+            Assignment.objects.filter(task__plan=obj).count(),
+        )
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

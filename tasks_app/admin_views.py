@@ -190,6 +190,8 @@ def import_review_view(request: HttpRequest, job_id: int, admin_context: dict) -
                     "resp": "、".join(u["name"] for u in task["units"] if u["role"] != "lead"),
                     "assignments": preview.assignments_by_ref.get(task["ref"]),
                     "unassigned": task["ref"] in preview.unassigned,
+                    "covered_by": preview.covered_by.get(task["ref"], ""),
+                    "due": preview.due_by_ref.get(task["ref"], ""),
                 }
             )
         needs_choice = [n for n in preview.names if n.target is None]

@@ -74,6 +74,7 @@ def test_upload_review_confirm_creates_the_plan(admin_client):
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:tasks_app_workplan_change", args=[plan.pk])
     assert plan.title == "测试市2026年政务公开工作要点"
+    assert plan.source_text == DOC and plan.source_name == "plan.txt"
     assert Assignment.objects.filter(task__plan=plan, task__ref="一/(二)").count() == 1
     # 市财政局 leads; 市直各部门 holds 26 departments, itself among them
     assert Assignment.objects.filter(task__plan=plan, task__ref="一/(一)").count() == 26
@@ -267,3 +268,38 @@ def test_api_is_for_coordinators_only(client, taiyuan):
         user_upsert(username="u", password="pw-123456", role=User.Role.UNIT_USER, unit=unit)
     )
     assert client.post(API, {"text": DOC}, content_type="application/json").status_code == 403
+
+
+def test_review_explains_rows_covered_by_their_parent_and_inherited_due_dates(admin_client):
+    upload(
+        admin_client,
+        "测试市2026年政务公开工作要点\n一、甲\n(一)公开项目。年底前建立制度。(市发改委负责落实)\n"
+        "1.批准信息。内容。\n2.实施信息。内容。\n(二)无人负责的条目。",
+    )
+    job = ImportJob.objects.get()
+    page = admin_client.get(reverse("admin:tasks_app_workplan_import_review", args=[job.pk]))
+    rows = {row["task"]["ref"]: row for row in page.context["rows"]}
+    assert rows["一/(一)"]["assignments"] == 1
+    assert rows["一/(一)/1"]["covered_by"] == "一/(一)"
+    assert rows["一/(一)/1"]["due"] == "2026-12-31"
+    assert rows["一/(二)"]["unassigned"] and not rows["一/(二)"]["covered_by"]
+    assert "随 一/(一)" in page.content.decode()
+
+
+def test_plan_page_links_to_its_tasks_and_assignments(admin_client):
+    upload(admin_client, DOC)
+    job = ImportJob.objects.get()
+    admin_client.post(
+        reverse("admin:tasks_app_workplan_import_review", args=[job.pk]),
+        review_post(job, confirm="1"),
+    )
+    plan = WorkPlan.objects.get()
+    page = admin_client.get(
+        reverse("admin:tasks_app_workplan_change", args=[plan.pk])
+    ).content.decode()
+    assert "3 个任务" in page and "27 个交办事项" in page
+    assert f"?task__plan__id__exact={plan.pk}" in page
+    listing = admin_client.get(
+        reverse("admin:tasks_app_assignment_changelist"), {"task__plan__id__exact": plan.pk}
+    )
+    assert listing.status_code == 200

@@ -430,6 +430,7 @@ def too_big_message(size: int) -> str:
 def import_job_parse(*, job_id: int) -> ImportJob:
     """Parse the job's document, recording progress, the outline or the error."""
     from tasks_app.parsing import ParseError, parse_document, parse_text
+    from tasks_app.parsing.readers import decode_text, is_zip
 
     job = ImportJob.objects.get(pk=job_id)
     if job.status not in (ImportJob.Status.PENDING, ImportJob.Status.FAILED):
@@ -442,7 +443,11 @@ def import_job_parse(*, job_id: int) -> ImportJob:
             if len(data) > max_upload_bytes():
                 raise ParseError(too_big_message(len(data)))
             _progress(job, ImportJob.Status.PARSING, 40)
-            outline = parse_document(data, job.source_name)
+            if is_zip(data) or data[:5] == b"%PDF-" or data[:4] == b"\xd0\xcf\x11\xe0":
+                outline = parse_document(data, job.source_name)
+            else:  # plain text: keep it, so the plan shows the document it came from
+                job.source_text = decode_text(data)
+                outline = parse_text(job.source_text)
         else:
             outline = parse_text(job.source_text)
     except ApplicationError as exc:
@@ -450,7 +455,7 @@ def import_job_parse(*, job_id: int) -> ImportJob:
         job.save(update_fields=["status", "error", "progress", "updated_at"])
         return job
     job.outline, job.status, job.progress, job.error = outline, ImportJob.Status.PARSED, 100, ""
-    job.save(update_fields=["outline", "status", "progress", "error", "updated_at"])
+    job.save(update_fields=["outline", "source_text", "status", "progress", "error", "updated_at"])
     return job
 
 
@@ -523,6 +528,8 @@ class ImportPreview:
     names: list[NameStatus]
     assignments_by_ref: dict[str, int]
     unassigned: list[str]
+    covered_by: dict[str, str]  # sub-item → the tracked ancestor whose content it is
+    due_by_ref: dict[str, str]  # the tracking due date each row would get (ISO)
 
     @property
     def unresolved(self) -> list[NameStatus]:
@@ -571,4 +578,19 @@ def import_preview(*, region: Region, outline: dict, mapping: dict[str, str]) ->
                 mapped = status.mapped
                 units.add(int(mapped[5:]) if mapped.startswith("unit:") else mapped)
         counts[ref] = len(units)
-    return ImportPreview(names=statuses, assignments_by_ref=counts, unassigned=unassigned)
+    covered, due = {}, {}
+    end = (outline.get("period") or {}).get("end") or ""
+    for task in outline.get("tasks", []):
+        ref = task["ref"]
+        parent = ref.rsplit("/", 1)[0] if "/" in ref else None
+        due[ref] = task.get("deadline") or (due[parent] if parent else end)
+        if ref not in tracked and ref not in unassigned and parent:
+            covered[ref] = parent if parent in tracked else covered.get(parent, "")
+    covered = {ref: anc for ref, anc in covered.items() if anc}
+    return ImportPreview(
+        names=statuses,
+        assignments_by_ref=counts,
+        unassigned=unassigned,
+        covered_by=covered,
+        due_by_ref=due,
+    )
