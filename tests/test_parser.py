@@ -88,7 +88,10 @@ def test_covering_notice_before_the_plan_is_not_an_item():
 
 
 def test_signature_after_the_plan_is_not_a_deadline_or_text():
-    found = tasks(HEAD + "一、甲\n(一)乙。内容。\n示范市人民政府办公室\n2026年3月2日")
+    outline = parse_text(HEAD + "一、甲\n(一)乙。内容。\n示范市人民政府办公室\n2026年3月2日")
+    found = {t["ref"]: t for t in outline["tasks"]}
+    assert outline["issuer"] == "示范市人民政府办公室"  # from the signature, as no notice names it
+    assert outline["issued_on"] == "2026-03-02"
     assert found["一/(一)"]["deadline"] is None
     assert "2026年3月2日" not in found["一/(一)"]["text"]
 

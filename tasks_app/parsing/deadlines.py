@@ -83,21 +83,20 @@ class Deadline:
 
 
 def _absolute(text: str, doc_year: int | None) -> list[tuple[dt.date, str, int]]:
-    found = []
+    """Every absolute deadline, as (date, wording, position).
+
+    Patterns with a year run first and mask what they matched, so that 2018年底前 is
+    not read a second time as 年底前; year-less ones need the document's year.
+    """
+    found: list[tuple[dt.date, str, int]] = []
     masked = text
-    for pattern, resolve in _WITH_YEAR:
-        for m in re.finditer(pattern, masked):
-            try:
-                found.append((resolve(m, doc_year), m.group(0), m.start()))
-            except ValueError:
-                continue
-            masked = masked[: m.start()] + "#" * (m.end() - m.start()) + masked[m.end() :]
-    if doc_year is not None:
-        for pattern, resolve in _NO_YEAR:
+    groups = [_WITH_YEAR] + ([_NO_YEAR] if doc_year is not None else [])
+    for patterns in groups:
+        for pattern, resolve in patterns:
             for m in re.finditer(pattern, masked):
                 try:
                     found.append((resolve(m, doc_year), m.group(0), m.start()))
-                except ValueError:
+                except ValueError:  # 2月30日 and the like
                     continue
                 masked = masked[: m.start()] + "#" * (m.end() - m.start()) + masked[m.end() :]
     return found

@@ -20,17 +20,14 @@ PLAN_TITLE_LINE = re.compile(rf"^[^。;!?]{{2,80}}{PLAN_WORDS}$")
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,12}[〔\[(【]\d{4}[〕\])】]\d{1,4}号")
 DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
-ISSUER = re.compile(
-    r"([\u4e00-\u9fa5()]{2,40}?(?:办公厅|办公室|人民政府|政府|委员会|领导小组|局|委|办))关于印发"
-)
+ORG_SUFFIX = r"(?:办公厅|办公室|人民政府|政府|委员会|领导小组|局|委|办)"
+ISSUER = re.compile(rf"([\u4e00-\u9fa5()]{{2,40}}?{ORG_SUFFIX})关于印发")
 NOTICE_TITLE = re.compile(r"关于印发《?(.+?)》?的通知")
 PERIOD_RANGE = re.compile(r"(\d{4})\s*[-—–~至到]\s*(\d{4})\s*年")
 YEAR = re.compile(r"(\d{4})\s*年")
 SIGNATURE_NOISE = re.compile(r"二维码|关注我们|打印本页|关闭窗口|责任编辑|来源:|分享到")
 TRAILING_NOISE = re.compile(r"\s*(扫描二维码|打印本页|关闭窗口|分享到)[^。]{0,40}$")
-ORG_LINE = re.compile(
-    r"^[\u4e00-\u9fa5()]{2,30}(办公厅|办公室|人民政府|政府|委员会|领导小组|局|委|办)$"
-)
+ORG_LINE = re.compile(rf"^[\u4e00-\u9fa5()]{{2,30}}{ORG_SUFFIX}$")
 ATTACHMENT = re.compile(r"^附件\s*\d*\s*[::]?")
 # Sentences that open a section's closing remarks after its list of sub-items.
 SUMMARY_OPENER = re.compile(
@@ -323,7 +320,9 @@ def _finish(nodes: list[Node], doc_year: int | None) -> list[dict]:
 def _header(preamble: list[str], tail: list[str]) -> dict:
     text = "\n".join(preamble)
     doc_number = DOC_NUMBER.search(text)
-    issuer = ISSUER.search(text.replace("《", "\n"))
+    from_notice = ISSUER.search(text.replace("《", "\n"))
+    signature = next((line for line in reversed(preamble + tail) if ORG_LINE.match(line)), "")
+    issuer = from_notice.group(1) if from_notice else signature
     title = next((line for line in reversed(preamble) if PLAN_TITLE_LINE.match(line)), "")
     if title:
         title = DATE.split(title)[-1] if DATE.search(title) else title
@@ -331,11 +330,6 @@ def _header(preamble: list[str], tail: list[str]) -> dict:
     notice = NOTICE_TITLE.search(text)
     if not title and notice:
         title = notice.group(1)
-    if not issuer:
-        issuer = next(
-            (ORG_LINE.match(line) for line in reversed(preamble + tail) if ORG_LINE.match(line)),
-            None,
-        )
     dates = [DATE_LINE.match(line) for line in preamble + tail]
     dates = [d for d in dates if d]
     issued_on = _date(dates[-1]) if dates else None
@@ -343,7 +337,7 @@ def _header(preamble: list[str], tail: list[str]) -> dict:
     return {
         "title": title or (preamble[0][:80] if preamble else ""),
         "doc_number": doc_number.group(0) if doc_number else "",
-        "issuer": issuer.group(1) if issuer else "",
+        "issuer": issuer,
         "issued_on": issued_on.isoformat() if issued_on else None,
         "period": period,
     }
