@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "simple_history",
     "regions",
     "tasks_app",
 ]
@@ -150,11 +154,28 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- REST framework ------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first, so that an anonymous call gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "工作要点督办系统 API",
+    "DESCRIPTION": (
+        "交办事项、进展反馈、延期申请与审核。认证:会话或 Token(Authorization: Token <key>)。"
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc served from our own static files, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- security (production: DEBUG off) ----------------------------------------------
@@ -183,3 +204,11 @@ WORKPLAN_MAX_UPLOAD_BYTES = env.int("WORKPLAN_MAX_UPLOAD_BYTES", default=20 * 10
 # Documents above this size parse in a Celery task while the page shows progress.
 WORKPLAN_SYNC_PARSE_MAX_BYTES = env.int("WORKPLAN_SYNC_PARSE_MAX_BYTES", default=512 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # pasted text
+
+# --- tracking -----------------------------------------------------------------------------
+# Yellow light: due within this many working days.
+DUE_SOON_WORKDAYS = env.int("DUE_SOON_WORKDAYS", default=5)
+# An assignment in progress with no report for this many days is "stalled".
+STALLED_AFTER_DAYS = env.int("STALLED_AFTER_DAYS", default=30)
+# Evidence files: size limit and the types accepted (checked by content, not only by name).
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)

@@ -1,5 +1,7 @@
 """REST endpoints: thin, one per operation; input validated, one service called."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -40,6 +42,14 @@ class WorkPlanParseApi(APIView):
                 raise serializers.ValidationError("请上传文件(file)或提供正文(text)。")
             return attrs
 
+    @extend_schema(
+        summary="解析工作要点文件,返回条目大纲(不保存)",
+        request={
+            "multipart/form-data": InputSerializer,
+            "application/json": InputSerializer,
+        },
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def post(self, request):
         # Refuse by the declared size, before a byte of the body is read.
         length = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from regions.common import TimeStampedModel
 from regions.models import Region, Unit, UnitGroup
@@ -84,6 +85,19 @@ class WorkPlan(TimeStampedModel):
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
+    report_cycle = models.CharField(
+        _("定期反馈"),
+        max_length=16,
+        choices=ReportCycle.choices,
+        default="",
+        blank=True,
+        help_text=_("要求各单位每月或每季度反馈进展;任务自身写明的周期优先。"),
+    )
+    report_day = models.PositiveSmallIntegerField(
+        _("反馈日"),
+        default=25,
+        help_text=_("每月(季度则为季末月)的这一天前反馈,1–28。"),
+    )
     source_name = models.CharField(_("来源文件"), max_length=255, blank=True)
     source_text = models.TextField(_("原文"), blank=True)
     created_by = models.ForeignKey(
@@ -95,6 +109,8 @@ class WorkPlan(TimeStampedModel):
         related_name="created_plans",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("工作要点")
         verbose_name_plural = _("工作要点")
@@ -103,6 +119,12 @@ class WorkPlan(TimeStampedModel):
             models.CheckConstraint(condition=_in("status", PlanStatus), name="plan_status_valid"),
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")), name="plan_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=_in("report_cycle", ReportCycle), name="plan_report_cycle_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(report_day__gte=1, report_day__lte=28), name="plan_report_day_range"
             ),
         ]
 
@@ -138,6 +160,8 @@ class Task(TimeStampedModel):
     report_cycle = models.CharField(
         _("定期反馈"), max_length=16, choices=ReportCycle.choices, default="", blank=True
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("任务")
@@ -180,6 +204,8 @@ class Responsibility(TimeStampedModel):
     )
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
     name_as_written = models.CharField(_("文件写法"), max_length=128)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("责任分工")
@@ -230,6 +256,8 @@ class Assignment(TimeStampedModel):
     submitted_at = models.DateTimeField(_("提交办结时间"), null=True, blank=True)
     done_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     last_report_at = models.DateTimeField(_("最近反馈时间"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("交办事项")
@@ -297,6 +325,8 @@ class ProgressReport(TimeStampedModel):
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     review_comment = models.TextField(_("审核意见"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("进展反馈")
@@ -389,6 +419,8 @@ class ExtensionRequest(TimeStampedModel):
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_comment = models.TextField(_("审批意见"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("延期申请")

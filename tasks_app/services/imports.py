@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from config.errors import ApplicationError, NotFoundError
 from regions.common import normalize_name
@@ -255,7 +256,7 @@ def workplan_import(
 
     targets = _materialise(targets, region, mapping or {})
 
-    plan = WorkPlan.objects.create(
+    plan = WorkPlan(
         title=str(outline.get("title") or "未命名工作要点")[:200],
         doc_number=str(outline.get("doc_number") or "")[:64],
         issuer=str(outline.get("issuer") or "")[:128],
@@ -268,7 +269,10 @@ def workplan_import(
         source_text=source_text,
         created_by=user,
     )
-    created = _create_tasks(plan, tasks)
+    plan._history_user = user
+    plan._change_reason = IMPORT_REASON
+    plan.save()
+    created = _create_tasks(plan, tasks, user)
     result = ImportResult(plan=plan, tasks=len(created))
 
     responsibilities = []
@@ -290,7 +294,7 @@ def workplan_import(
                 name_as_written=str(unit["name"])[:128],
             )
         responsibilities += seen.values()
-    Responsibility.objects.bulk_create(responsibilities)
+    _bulk_create(Responsibility, responsibilities, user)
     result.responsibilities = len(responsibilities)
 
     tracked, result.unassigned = tracked_units(tasks)
@@ -311,7 +315,7 @@ def workplan_import(
             Assignment(task=task, unit=unit, role=role, due_date=task.due_date)
             for unit, role in roles.values()
         ]
-    Assignment.objects.bulk_create(assignments)
+    _bulk_create(Assignment, assignments, user)
     result.assignments = len(assignments)
     return result
 
@@ -336,7 +340,17 @@ def _materialise(
     return final
 
 
-def _create_tasks(plan: WorkPlan, tasks: list[dict]) -> dict[str, Task]:
+IMPORT_REASON = "导入工作要点"
+
+
+def _bulk_create(model, objs: list, user: User | None) -> list:
+    """Insert many rows and their history rows (who imported them, and why)."""
+    return bulk_create_with_history(
+        objs, model, default_user=user, default_change_reason=IMPORT_REASON
+    )
+
+
+def _create_tasks(plan: WorkPlan, tasks: list[dict], user: User | None) -> dict[str, Task]:
     """Create the tree level by level (one insert per level), with inherited due dates."""
     by_ref: dict[str, Task] = {}
     deadlines: dict[str, dt.date | None] = {}
@@ -367,7 +381,7 @@ def _create_tasks(plan: WorkPlan, tasks: list[dict]) -> dict[str, Task]:
                     report_cycle=cycle if cycle in ReportCycle.values else "",
                 )
             )
-        for task in Task.objects.bulk_create(batch):
+        for task in _bulk_create(Task, batch, user):
             by_ref[task.ref] = task
     return by_ref
 
