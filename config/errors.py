@@ -16,3 +16,9 @@ class NotFoundError(ApplicationError):
     """Absent, or outside what the user may see: the two are never told apart."""
 
     status_code = 404
+
+
+class ForbiddenError(ApplicationError):
+    """The user may see the object but not do this to it (a leader, another unit's item)."""
+
+    status_code = 403

@@ -1,9 +1,161 @@
-"""Reads of plans, tasks and assignments."""
+"""Reads of plans, tasks and assignments, with the computed status (never stored)."""
 
-from django.db.models import Count
+from __future__ import annotations
 
-from regions.models import Unit
-from tasks_app.models import Assignment
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from regions.models import Unit, User
+from tasks_app.access import assignments_for_user
+from tasks_app.models import Assignment, ExtensionRequest, ProgressReport, ReportCycle, Task
+from tasks_app.workdays import add_workdays
+
+State = Assignment.State
+LIGHTS = {
+    "blue": "已办结",
+    "red": "已逾期",
+    "grey": "未签收",
+    "yellow": "即将到期",
+    "green": "正常推进",
+}
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def _day_end(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def reporting_days(cycle: str, day: int, on: dt.date) -> tuple[dt.date, dt.date]:
+    """The last reporting day on or before `on`, and the one before it."""
+    months = (
+        (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) if cycle == ReportCycle.MONTHLY else (3, 6, 9, 12)
+    )
+    found = []
+    for year in (on.year, on.year - 1):
+        for month in reversed(months):
+            candidate = dt.date(year, month, day)
+            if candidate <= on:
+                found.append(candidate)
+            if len(found) == 2:
+                return found[0], found[1]
+    return found[0], found[1]
+
+
+def _missed_report(on: dt.date) -> Case:
+    """True when a periodic report was due and none came since the reporting day before.
+
+    Plans choose their reporting day (1–28) and tasks may set their own cycle, so every
+    (cycle, day) pair gets one WHEN: a fixed expression, one query for any number of rows.
+    """
+    whens = []
+    for cycle in (ReportCycle.MONTHLY, ReportCycle.QUARTERLY):
+        for day in range(1, 29):
+            _last, before = reporting_days(cycle, day, on)
+            since = _day_end(before)
+            whens.append(
+                When(
+                    Q(cycle=cycle, task__plan__report_day=day, created_at__lt=since)
+                    & (Q(last_report_at__isnull=True) | Q(last_report_at__lt=since)),
+                    then=Value(True),
+                )
+            )
+    return Case(*whens, default=Value(False), output_field=BooleanField())
+
+
+def assignments_with_status(queryset: QuerySet[Assignment], on: dt.date | None = None):
+    """Annotate the traffic light and the computed flags: overdue, due soon, stalled,
+    missed periodic report. Precedence of the light: done (blue), overdue (red),
+    not signed (grey), due within N working days (yellow), else on track (green)."""
+    on = on or today()
+    soon = add_workdays(on, settings.DUE_SOON_WORKDAYS)
+    stalled_before = timezone.now() - dt.timedelta(days=settings.STALLED_AFTER_DAYS)
+    open_ = ~Q(state=State.DONE)
+    return queryset.annotate(
+        cycle=Coalesce(
+            NullIf("task__report_cycle", Value("")), NullIf("task__plan__report_cycle", Value(""))
+        ),
+        light=Case(
+            When(state=State.DONE, then=Value("blue")),
+            When(due_date__lt=on, then=Value("red")),
+            When(state=State.ASSIGNED, then=Value("grey")),
+            When(due_date__lte=soon, then=Value("yellow")),
+            default=Value("green"),
+            output_field=CharField(),
+        ),
+        is_overdue=Case(When(open_ & Q(due_date__lt=on), then=Value(True)), default=Value(False)),
+        is_due_soon=Case(
+            When(open_ & Q(due_date__gte=on, due_date__lte=soon), then=Value(True)),
+            default=Value(False),
+        ),
+        is_stalled=Case(
+            When(
+                Q(state=State.IN_PROGRESS)
+                & Q(
+                    Q(last_report_at__lt=stalled_before)
+                    | Q(last_report_at__isnull=True, signed_at__lt=stalled_before)
+                ),
+                then=Value(True),
+            ),
+            default=Value(False),
+        ),
+    ).annotate(
+        missed_report=Case(
+            When(state=State.DONE, then=Value(False)),
+            default=_missed_report(on),
+            output_field=BooleanField(),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AssignmentFilters:
+    plan_id: int | None = None
+    state: str = ""
+    due_soon: bool = False
+    overdue: bool = False
+    search: str = ""
+    mine_only: bool = False
+
+
+def assignment_list(*, user: User, filters: AssignmentFilters) -> QuerySet[Assignment]:
+    """The assignments a user may see, filtered, with their status; one query for any count."""
+    queryset = assignments_with_status(assignments_for_user(user)).select_related(
+        "task__plan", "unit"
+    )
+    if filters.mine_only and user.unit_id:
+        queryset = queryset.filter(unit_id=user.unit_id)
+    if filters.plan_id:
+        queryset = queryset.filter(task__plan_id=filters.plan_id)
+    if filters.state in State.values:
+        queryset = queryset.filter(state=filters.state)
+    if filters.due_soon:
+        queryset = queryset.filter(is_due_soon=True)
+    if filters.overdue:
+        queryset = queryset.filter(is_overdue=True)
+    if filters.search:
+        queryset = queryset.filter(
+            Q(task__title__icontains=filters.search)
+            | Q(task__ref__icontains=filters.search)
+            | Q(task__text__icontains=filters.search)
+        )
+    return queryset.order_by("due_date", "task__plan_id", "task__position", "id")
 
 
 def unit_assignment_counts(*, unit: Unit) -> dict[str, int]:
@@ -12,3 +164,105 @@ def unit_assignment_counts(*, unit: Unit) -> dict[str, int]:
     counts = dict.fromkeys(Assignment.State.values, 0)
     counts.update({row["state"]: row["n"] for row in rows})
     return counts
+
+
+def task_ancestors(task: Task) -> list[Task]:
+    """The headings above a task, outermost first, in one query."""
+    parts = task.ref.split("/")
+    refs = ["/".join(parts[:i]) for i in range(1, len(parts))]
+    found = {t.ref: t for t in Task.objects.filter(plan_id=task.plan_id, ref__in=refs)}
+    return [found[ref] for ref in refs if ref in found]
+
+
+@dataclass(frozen=True)
+class Event:
+    at: dt.datetime
+    actor: str
+    kind: str  # "state", "report", "review", "extension", "decision", "due", "created"
+    text: str
+    report: ProgressReport | None = None
+
+
+def assignment_timeline(assignment: Assignment) -> list[Event]:
+    """What happened to an assignment, oldest first: from its history, reports, extensions."""
+    events: list[Event] = []
+    records = list(
+        assignment.history.select_related("history_user__unit").order_by(
+            "history_date", "history_id"
+        )
+    )
+    previous = None
+    for record in records:
+        actor = _name(record.history_user)
+        reason = record.history_change_reason or ""
+        if previous is None:
+            events.append(Event(record.history_date, actor, "created", reason or "交办"))
+        elif record.history_change_reason and not reason.startswith(
+            ("反馈进展", "提交办结申请", "退回", "审核通过")
+        ):
+            events.append(Event(record.history_date, actor, "state", reason))
+        previous = record
+    reports = (
+        ProgressReport.objects.filter(assignment=assignment)
+        .select_related("author__unit", "reviewed_by__unit")
+        .prefetch_related("evidence")
+        .order_by("created_at")
+    )
+    for report in reports:
+        label = "申请办结" if report.kind == ProgressReport.Kind.COMPLETION else "反馈进展"
+        events.append(
+            Event(
+                report.created_at,
+                _name(report.author),
+                "report",
+                f"{label}({report.progress}%)",
+                report,
+            )
+        )
+        if report.reviewed_at:
+            verdict = "审核通过,已办结" if report.review_status == "accepted" else "退回"
+            comment = f":{report.review_comment}" if report.review_comment else ""
+            events.append(
+                Event(report.reviewed_at, _name(report.reviewed_by), "review", verdict + comment)
+            )
+    for request in ExtensionRequest.objects.filter(assignment=assignment).select_related(
+        "requested_by__unit", "decided_by__unit"
+    ):
+        events.append(
+            Event(
+                request.created_at,
+                _name(request.requested_by),
+                "extension",
+                f"申请延期至 {request.requested_due_date:%Y-%m-%d}:{request.reason}",
+            )
+        )
+        if request.decided_at:
+            comment = f":{request.decision_comment}" if request.decision_comment else ""
+            events.append(
+                Event(
+                    request.decided_at,
+                    _name(request.decided_by),
+                    "decision",
+                    f"{request.get_status_display()}延期{comment}",
+                )
+            )
+    return sorted(events, key=lambda e: e.at)
+
+
+def _name(user: User | None) -> str:
+    if user is None:
+        return "系统"
+    unit = f"({user.unit})" if getattr(user, "unit_id", None) else ""
+    return f"{user.last_name or user.username}{unit}"
+
+
+def lead_unit_view(assignment: Assignment, user: User) -> QuerySet[Assignment] | None:
+    """For a lead unit's user: the other units' assignments of the same task, with status."""
+    if user.unit_id != assignment.unit_id or assignment.role != "lead":
+        return None
+    return (
+        assignments_with_status(Assignment.objects.filter(task_id=assignment.task_id))
+        .exclude(pk=assignment.pk)
+        .select_related("unit")
+        .order_by("unit__short_name")
+    )

@@ -42,3 +42,54 @@ def redis_url() -> str:
     except redis.RedisError as exc:
         pytest.fail(f"REDIS_URL={_mask(url)} is set but Redis does not answer: {exc}")
     return url
+
+
+# --- a small world for the workflow: a plan in Taiyuan, and one user of each kind -----------
+
+WORLD_PLAN = (
+    "测试市2026年政务公开工作要点\n一、加强公开\n"
+    "(一)公开财政预算。6月底前公开。(市发改委牵头,市财政局负责落实)\n"
+    "(二)公开审计结果。每月反馈。(市财政局负责落实)\n"
+    "(三)县区政务公开。年底前完成。(各县(市、区)人民政府负责落实)\n"
+)
+
+
+class World:
+    """Named users and assignments; attributes are set by the `world` fixture."""
+
+
+@pytest.fixture
+def world(taiyuan):
+    from regions.models import Unit
+    from regions.services import user_upsert
+    from tasks_app.models import Assignment
+    from tasks_app.parsing import parse_text
+    from tasks_app.services.imports import workplan_import
+
+    w = World()
+    w.region = taiyuan
+    elsewhere = Region.objects.create(code="990100", name="别市", level="prefecture")
+    unit = Unit.objects.get
+    w.fgw_unit, w.czj_unit = unit(short_name="市发改委"), unit(short_name="市财政局")
+    w.county_unit = unit(short_name="小店区政府")
+
+    def make(name, role, **where):
+        return user_upsert(
+            username=name, password="pw-123456", role=role, display_name=name, **where
+        )
+
+    w.coordinator = make("coord", "coordinator", region=taiyuan)
+    w.other_coordinator = make("coord2", "coordinator", region=elsewhere)
+    w.leader = make("leader", "leader", region=taiyuan)
+    w.fgw = make("fgw", "unit_user", unit=w.fgw_unit)
+    w.czj = make("czj", "unit_user", unit=w.czj_unit)
+    w.county = make("county", "unit_user", unit=w.county_unit)
+    w.plan = workplan_import(
+        outline=parse_text(WORLD_PLAN), region=taiyuan, user=w.coordinator
+    ).plan
+    get = Assignment.objects.get
+    w.fgw_lead = get(task__plan=w.plan, task__ref="一/(一)", unit=w.fgw_unit)
+    w.czj_shared = get(task__plan=w.plan, task__ref="一/(一)", unit=w.czj_unit)
+    w.czj_own = get(task__plan=w.plan, task__ref="一/(二)", unit=w.czj_unit)
+    w.county_own = get(task__plan=w.plan, task__ref="一/(三)", unit=w.county_unit)
+    return w

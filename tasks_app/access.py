@@ -1,0 +1,129 @@
+"""The one access layer: what each user may see. Pages, API and admin all fetch through it.
+
+- unit user: its unit's assignments, and, where its unit leads a task, that task's others;
+- coordinator and leader: plans of their region and everything below it;
+- superuser: everything; anyone else: nothing.
+Anything outside is "not found", never "forbidden", so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from config.errors import ForbiddenError, NotFoundError
+from regions.models import Region, Unit, User
+from regions.selectors import region_subtree_q
+from tasks_app.models import (
+    Assignment,
+    Evidence,
+    ExtensionRequest,
+    ProgressReport,
+    Role,
+    Task,
+    WorkPlan,
+)
+
+
+def is_regional(user: User) -> bool:
+    return user.role in (User.Role.COORDINATOR, User.Role.LEADER) and user.region_id is not None
+
+
+def is_coordinator(user: User) -> bool:
+    return user.is_active and (
+        user.is_superuser or (user.role == User.Role.COORDINATOR and user.region_id is not None)
+    )
+
+
+def _region_q(user: User, prefix: str) -> Q:
+    return region_subtree_q(user.region, prefix=prefix)
+
+
+def plans_for_user(user: User) -> QuerySet[WorkPlan]:
+    plans = WorkPlan.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return plans.none()
+    if user.is_superuser:
+        return plans
+    if is_regional(user):
+        return plans.filter(_region_q(user, "region__"))
+    if user.role == User.Role.UNIT_USER and user.unit_id:
+        return plans.filter(tasks__assignments__unit_id=user.unit_id).distinct()
+    return plans.none()
+
+
+def assignments_for_user(user: User) -> QuerySet[Assignment]:
+    assignments = Assignment.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return assignments.none()
+    if user.is_superuser:
+        return assignments
+    if is_regional(user):
+        return assignments.filter(_region_q(user, "task__plan__region__"))
+    if user.role == User.Role.UNIT_USER and user.unit_id:
+        led = Assignment.objects.filter(unit_id=user.unit_id, role=Role.LEAD).values("task_id")
+        return assignments.filter(Q(unit_id=user.unit_id) | Q(task_id__in=led))
+    return assignments.none()
+
+
+def assignment_get_for_user(*, user: User, assignment_id: int) -> Assignment:
+    try:
+        return assignments_for_user(user).select_related("task__plan", "unit").get(pk=assignment_id)
+    except (Assignment.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFoundError("交办事项不存在。") from exc
+
+
+def reports_for_user(user: User) -> QuerySet[ProgressReport]:
+    return ProgressReport.objects.filter(assignment__in=assignments_for_user(user))
+
+
+def extension_requests_for_user(user: User) -> QuerySet[ExtensionRequest]:
+    return ExtensionRequest.objects.filter(assignment__in=assignments_for_user(user))
+
+
+def tasks_for_user(user: User) -> QuerySet[Task]:
+    if user.is_superuser:
+        return Task.objects.all()
+    if is_regional(user):
+        return Task.objects.filter(_region_q(user, "plan__region__"))
+    return Task.objects.filter(pk__in=assignments_for_user(user).values("task_id"))
+
+
+def regions_for_user(user: User) -> QuerySet[Region]:
+    if user.is_superuser:
+        return Region.objects.all()
+    if is_regional(user):
+        return Region.objects.filter(region_subtree_q(user.region))
+    return Region.objects.none()
+
+
+def units_for_user(user: User) -> QuerySet[Unit]:
+    if user.is_superuser:
+        return Unit.objects.all()
+    if is_regional(user):
+        return Unit.objects.filter(_region_q(user, "region__"))
+    if user.unit_id:
+        return Unit.objects.filter(pk=user.unit_id)
+    return Unit.objects.none()
+
+
+def evidence_get_for_user(*, user: User, evidence_id: int) -> Evidence:
+    try:
+        return Evidence.objects.select_related("report").get(
+            pk=evidence_id, report__assignment__in=assignments_for_user(user)
+        )
+    except (Evidence.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFoundError("材料不存在。") from exc
+
+
+# --- what a user may do to what they can see -------------------------------------------
+
+
+def require_own_unit(user: User, assignment: Assignment) -> None:
+    """Only the assigned unit's own users act on an assignment (sign, report, extend)."""
+    if not (user.role == User.Role.UNIT_USER and user.unit_id == assignment.unit_id):
+        raise ForbiddenError("只能办理本单位的交办事项。")
+
+
+def require_coordinator(user: User) -> None:
+    if not is_coordinator(user):
+        raise ForbiddenError("只有协调员可以执行此操作。")

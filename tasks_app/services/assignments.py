@@ -1,0 +1,388 @@
+"""The assignment life cycle, in one place.
+
+待签收 assigned → 办理中 in progress (signed) → 待审核 submitted (completion claimed with a
+report) → 已办结 done (accepted), or back to 办理中 (returned, with a reason). Every change
+takes a row lock on the assignment, so two submits at once leave one consistent state, and
+records who did it and why in the audit history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections.abc import Sequence
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from config.errors import ApplicationError, NotFoundError
+from regions.models import User
+from tasks_app.access import (
+    assignments_for_user,
+    extension_requests_for_user,
+    reports_for_user,
+    require_coordinator,
+    require_own_unit,
+    units_for_user,
+)
+from tasks_app.models import (
+    Assignment,
+    Evidence,
+    ExtensionRequest,
+    ProgressReport,
+)
+
+State = Assignment.State
+
+
+def _lock(user: User, assignment_id: int) -> Assignment:
+    """The assignment, locked for this transaction, if the user may see it."""
+    try:
+        return (
+            assignments_for_user(user)
+            .select_for_update(of=("self",))
+            .select_related("task", "unit")
+            .get(pk=assignment_id)
+        )
+    except (Assignment.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFoundError("交办事项不存在。") from exc
+
+
+def _save(obj, user: User, reason: str) -> None:
+    obj._history_user = user
+    obj._change_reason = reason
+    obj.save()
+
+
+# --- signing -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_sign(*, user: User, assignment_id: int) -> Assignment:
+    assignment = _lock(user, assignment_id)
+    require_own_unit(user, assignment)
+    if assignment.state != State.ASSIGNED:
+        raise ApplicationError(f"该事项已签收(当前状态:{assignment.get_state_display()})。")
+    assignment.state = State.IN_PROGRESS
+    assignment.signed_at = timezone.now()
+    _save(assignment, user, "签收")
+    return assignment
+
+
+# --- progress reports and evidence ---------------------------------------------------------
+
+ALLOWED_EVIDENCE = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+ALLOWED_LABEL = "PDF、Word(.docx)、Excel(.xlsx)、图片(PNG/JPG/GIF/WebP)"
+
+
+def _content_kind(head: bytes, upload: UploadedFile) -> str | None:
+    """What the bytes really are (by their signature), as one of our extensions."""
+    if head.startswith(b"%PDF-"):
+        return ".pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ".png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return ".jpg"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return ".gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return ".webp"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            upload.seek(0)
+            with zipfile.ZipFile(upload) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            return None
+        finally:
+            upload.seek(0)
+        if "word/document.xml" in names:
+            return ".docx"
+        if "xl/workbook.xml" in names:
+            return ".xlsx"
+    return None
+
+
+def evidence_check_file(upload: UploadedFile) -> str:
+    """Refuse an oversized file (by its size, before reading) or a type we do not accept.
+
+    Returns the content type to record.
+    """
+    limit = settings.EVIDENCE_MAX_BYTES
+    name = upload.name or ""
+    if upload.size > limit:
+        raise ApplicationError(
+            f"“{name}”过大({upload.size / 1024 / 1024:.1f} MB),每个文件不超过 "
+            f"{limit // (1024 * 1024)} MB。"
+        )
+    extension = PurePath(name).suffix.lower()
+    if extension not in ALLOWED_EVIDENCE:
+        raise ApplicationError(f"“{name}”的类型不允许上传。可上传:{ALLOWED_LABEL}。")
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    kind = _content_kind(head, upload)
+    same = kind == extension or {kind, extension} == {".jpg", ".jpeg"}
+    if not same:
+        raise ApplicationError(f"“{name}”的内容与扩展名不符或文件已损坏。可上传:{ALLOWED_LABEL}。")
+    return ALLOWED_EVIDENCE[extension]
+
+
+def _check_link(link: str) -> str:
+    link = link.strip()
+    try:
+        URLValidator(schemes=["http", "https"])(link)
+    except ValidationError as exc:
+        raise ApplicationError(
+            f"链接“{link}”不是有效的网址(应以 http:// 或 https:// 开头)。"
+        ) from exc
+    return link
+
+
+@transaction.atomic
+def report_create(
+    *,
+    user: User,
+    assignment_id: int,
+    text: str,
+    progress: int,
+    completion: bool = False,
+    files: Sequence[UploadedFile] = (),
+    links: Sequence[str] = (),
+) -> ProgressReport:
+    """A progress report, or with `completion` a claim that the work is done (for review)."""
+    assignment = _lock(user, assignment_id)
+    require_own_unit(user, assignment)
+    if assignment.state == State.ASSIGNED:
+        raise ApplicationError("请先签收该事项,再反馈进展。")
+    if assignment.state == State.SUBMITTED:
+        raise ApplicationError("已提交办结申请,正在等待审核;审核前不能再次提交。")
+    if assignment.state == State.DONE:
+        raise ApplicationError("该事项已办结。")
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError("请填写进展情况。")
+    if completion:
+        progress = 100
+    if not isinstance(progress, int) or not 0 <= progress <= 100:
+        raise ApplicationError("进度应为 0 到 100 之间的整数。")
+    content_types = [evidence_check_file(f) for f in files]
+    checked_links = [_check_link(link) for link in links if link.strip()]
+
+    report = ProgressReport(
+        assignment=assignment,
+        author=user,
+        kind=ProgressReport.Kind.COMPLETION if completion else ProgressReport.Kind.PROGRESS,
+        text=text,
+        progress=progress,
+        review_status=(
+            ProgressReport.Review.PENDING if completion else ProgressReport.Review.NOT_NEEDED
+        ),
+    )
+    _save(report, user, "提交办结申请" if completion else "反馈进展")
+    for upload, content_type in zip(files, content_types, strict=True):
+        Evidence.objects.create(
+            report=report,
+            file=upload,
+            name=PurePath(upload.name).name[:255],
+            size=upload.size,
+            content_type=content_type,
+        )
+    for link in checked_links:
+        Evidence.objects.create(report=report, url=link, name=link[:255])
+
+    assignment.progress = progress
+    assignment.last_report_at = report.created_at
+    if completion:
+        assignment.state = State.SUBMITTED
+        assignment.submitted_at = report.created_at
+    _save(assignment, user, "提交办结申请" if completion else "反馈进展")
+    return report
+
+
+# --- review ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_review(*, user: User, report_id: int, accept: bool, comment: str = "") -> ProgressReport:
+    """Accept a completion claim (办结) or return it to the unit with a reason (退回)."""
+    require_coordinator(user)
+    try:
+        report = reports_for_user(user).select_for_update(of=("self",)).get(pk=report_id)
+    except (ProgressReport.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFoundError("进展反馈不存在。") from exc
+    assignment = _lock(user, report.assignment_id)
+    if report.review_status != ProgressReport.Review.PENDING:
+        raise ApplicationError(
+            "该反馈不需要审核。"
+            if report.kind == ProgressReport.Kind.PROGRESS
+            else f"该办结申请已审核({report.get_review_status_display()})。"
+        )
+    if assignment.state != State.SUBMITTED:
+        raise ApplicationError(f"该事项当前状态为“{assignment.get_state_display()}”,不能审核。")
+    comment = (comment or "").strip()
+    now = timezone.now()
+    if accept:
+        report.review_status = ProgressReport.Review.ACCEPTED
+        assignment.state = State.DONE
+        assignment.done_at = now
+        assignment.progress = 100
+        reason = "审核通过,办结"
+    else:
+        if not comment:
+            raise ApplicationError("退回时请填写退回理由。")
+        report.review_status = ProgressReport.Review.RETURNED
+        assignment.state = State.IN_PROGRESS
+        reason = f"退回:{comment}"
+    report.reviewed_by, report.reviewed_at, report.review_comment = user, now, comment
+    _save(report, user, reason)
+    _save(assignment, user, reason)
+    return report
+
+
+def reports_review_many(
+    *, user: User, report_ids: Sequence[int], accept: bool, comment: str = ""
+) -> tuple[int, list[str]]:
+    """Review several claims, each in its own transaction; returns (done, problems)."""
+    done, problems = 0, []
+    for report_id in report_ids:
+        try:
+            report_review(user=user, report_id=report_id, accept=accept, comment=comment)
+            done += 1
+        except ApplicationError as exc:
+            problems.append(f"#{report_id}:{exc.message}")
+    return done, problems
+
+
+# --- extensions, reassignment, due dates --------------------------------------------------
+
+
+@transaction.atomic
+def extension_request_create(
+    *, user: User, assignment_id: int, requested_due_date: dt.date, reason: str
+) -> ExtensionRequest:
+    assignment = _lock(user, assignment_id)
+    require_own_unit(user, assignment)
+    if assignment.state == State.DONE:
+        raise ApplicationError("该事项已办结,不能申请延期。")
+    if requested_due_date <= assignment.due_date:
+        raise ApplicationError(f"新的期限应晚于当前期限 {assignment.due_date:%Y-%m-%d}。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("请填写延期理由。")
+    if assignment.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists():
+        raise ApplicationError("已有一份延期申请正在等待审批。")
+    request = ExtensionRequest(
+        assignment=assignment,
+        requested_by=user,
+        previous_due_date=assignment.due_date,
+        requested_due_date=requested_due_date,
+        reason=reason,
+    )
+    _save(request, user, "申请延期")
+    return request
+
+
+@transaction.atomic
+def extension_request_decide(
+    *, user: User, request_id: int, approve: bool, comment: str = ""
+) -> ExtensionRequest:
+    require_coordinator(user)
+    try:
+        request = (
+            extension_requests_for_user(user).select_for_update(of=("self",)).get(pk=request_id)
+        )
+    except (ExtensionRequest.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFoundError("延期申请不存在。") from exc
+    if request.status != ExtensionRequest.Status.PENDING:
+        raise ApplicationError(f"该延期申请已处理({request.get_status_display()})。")
+    assignment = _lock(user, request.assignment_id)
+    request.status = (
+        ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
+    )
+    request.decided_by, request.decided_at = user, timezone.now()
+    request.decision_comment = (comment or "").strip()
+    _save(request, user, "同意延期" if approve else "不同意延期")
+    if approve:
+        old, new = request.previous_due_date, request.requested_due_date
+        assignment.due_date = new
+        _save(assignment, user, f"同意延期:{old:%Y-%m-%d} → {new:%Y-%m-%d}")
+    return request
+
+
+def extension_requests_decide_many(
+    *, user: User, request_ids: Sequence[int], approve: bool, comment: str = ""
+) -> tuple[int, list[str]]:
+    done, problems = 0, []
+    for request_id in request_ids:
+        try:
+            extension_request_decide(
+                user=user, request_id=request_id, approve=approve, comment=comment
+            )
+            done += 1
+        except ApplicationError as exc:
+            problems.append(f"#{request_id}:{exc.message}")
+    return done, problems
+
+
+@transaction.atomic
+def assignment_change_due_date(
+    *, user: User, assignment_id: int, due_date: dt.date, reason: str
+) -> Assignment:
+    require_coordinator(user)
+    assignment = _lock(user, assignment_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("请填写调整期限的原因。")
+    if due_date == assignment.due_date:
+        return assignment
+    old = assignment.due_date
+    assignment.due_date = due_date
+    _save(assignment, user, f"调整期限:{old:%Y-%m-%d} → {due_date:%Y-%m-%d}({reason})")
+    return assignment
+
+
+@transaction.atomic
+def assignment_reassign(*, user: User, assignment_id: int, unit_id: int, reason: str) -> Assignment:
+    """Give the work to another unit: it starts again from 待签收; the old reports stay."""
+    require_coordinator(user)
+    assignment = _lock(user, assignment_id)
+    unit = units_for_user(user).filter(pk=unit_id).first()
+    if unit is None:
+        raise NotFoundError("单位不存在。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError("请填写改派原因。")
+    if unit.pk == assignment.unit_id:
+        return assignment
+    if assignment.state == State.DONE:
+        raise ApplicationError("已办结的事项不能改派。")
+    if assignment.state == State.SUBMITTED:
+        raise ApplicationError("该事项有待审核的办结申请,请先审核再改派。")
+    if assignment.extension_requests.filter(status=ExtensionRequest.Status.PENDING).exists():
+        raise ApplicationError("该事项有待审批的延期申请,请先处理再改派。")
+    old = assignment.unit
+    assignment.unit = unit
+    assignment.state = State.ASSIGNED
+    assignment.signed_at = None
+    assignment.progress = 0
+    try:
+        with transaction.atomic():
+            _save(assignment, user, f"改派:{old} → {unit}({reason})")
+    except IntegrityError as exc:
+        raise ApplicationError(f"{unit}已有该任务的交办事项,不能重复交办。") from exc
+    return assignment
