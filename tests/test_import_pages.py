@@ -262,7 +262,7 @@ def test_api_refuses_oversized_bodies_by_declared_length(admin_client, settings)
 
 
 def test_api_is_for_coordinators_only(client, taiyuan):
-    assert client.post(API, {"text": DOC}).status_code == 403
+    assert client.post(API, {"text": DOC}).status_code == 401  # anonymous: authenticate first
     unit = Unit.objects.get(short_name="市发改委")
     client.force_login(
         user_upsert(username="u", password="pw-123456", role=User.Role.UNIT_USER, unit=unit)
