@@ -7,10 +7,23 @@ from tasks_app import views as task_views
 
 urlpatterns = [
     path("", task_views.home, name="home"),
+    path("tasks/", task_views.my_tasks, name="my_tasks"),
+    path("tasks/<int:assignment_id>/", task_views.assignment_detail, name="assignment_detail"),
+    path("tasks/<int:assignment_id>/sign/", task_views.assignment_sign, name="assignment_sign"),
+    path(
+        "tasks/<int:assignment_id>/report/", task_views.assignment_report, name="assignment_report"
+    ),
+    path(
+        "tasks/<int:assignment_id>/extension/",
+        task_views.assignment_extension,
+        name="assignment_extension",
+    ),
+    path("evidence/<int:evidence_id>/", task_views.evidence_download, name="evidence_download"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/workplans/parse/", task_apis.WorkPlanParseApi.as_view(), name="api-workplan-parse"),
     path("admin/", admin.site.urls),
 ]
+
 # Uploaded files (evidence, imported documents) are never served from MEDIA_URL: only
 # through views that check who may see them.

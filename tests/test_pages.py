@@ -44,7 +44,8 @@ def test_demo_logins_work_with_the_printed_passwords(client, demo):
     assert set(demo) == {"coordinator", "leader", "fgw", "yunhu", "taiyuan"}
     response = client.post(reverse("login"), {"username": "yunhu", "password": demo["yunhu"]})
     assert response.status_code == 302
-    assert client.get("/").context["user"].username == "yunhu"
+    assert client.get("/my-tasks-does-not-exist/").status_code == 404
+    assert client.get("/", follow=True).context["user"].username == "yunhu"
 
 
 def test_demo_load_again_keeps_the_same_passwords(client, demo):
@@ -54,12 +55,13 @@ def test_demo_load_again_keeps_the_same_passwords(client, demo):
 
 
 def test_unit_user_home_shows_the_unit_and_its_assignment_counts(client, demo):
-    body = login(client, demo, "fgw").get("/").content.decode()
+    body = login(client, demo, "fgw").get("/", follow=True).content.decode()
     assert "市发展改革委" in body
     waiting = Assignment.objects.filter(unit__short_name="市发展改革委", state="assigned").count()
     assert waiting > 0  # the sample plan assigns it work
     assert f"待签收:<strong>{waiting}</strong>" in body
     assert "管理后台" not in body
+    assert "我的任务" in body
 
 
 def test_unit_user_is_kept_out_of_the_admin(client, demo):

@@ -1,0 +1,60 @@
+"""Input forms of the unit pages: they validate types; the services decide what is allowed."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class ReportForm(forms.Form):
+    text = forms.CharField(label=_("进展情况"), widget=forms.Textarea(attrs={"rows": 4}))
+    progress = forms.IntegerField(label=_("进度(%)"), min_value=0, max_value=100)
+    completion = forms.BooleanField(
+        label=_("已全部完成,申请办结(提交后由协调员审核)"), required=False
+    )
+    files = MultipleFileField(label=_("佐证材料"), required=False)
+    links = forms.CharField(
+        label=_("佐证链接(每行一个)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "https://"}),
+    )
+
+    def link_list(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
+
+
+class ExtensionForm(forms.Form):
+    requested_due_date = forms.DateField(
+        label=_("申请延期至"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FilterForm(forms.Form):
+    plan = forms.TypedChoiceField(label=_("工作要点"), required=False, coerce=int, empty_value=None)
+    state = forms.ChoiceField(label=_("状态"), required=False)
+    due = forms.ChoiceField(
+        label=_("期限"),
+        required=False,
+        choices=[("", _("全部")), ("soon", _("即将到期")), ("overdue", _("已逾期"))],
+    )
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+
+    def __init__(self, *args, plans, states, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [("", _("全部")), *[(p.pk, p.title) for p in plans]]
+        self.fields["state"].choices = [("", _("全部")), *states]
