@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from regions import access
 from regions.common import normalize_name
 from regions.models import Alias, Region, Unit, UnitContact, UnitGroup, User
 from regions.selectors import unit_group_members
@@ -46,14 +47,30 @@ class UnitGroupForm(NormalizedNamesForm):
         fields = ["name", "region", "rule", "members"]
 
 
+class ScopedAdmin(admin.ModelAdmin):
+    """Coordinators and leaders manage their region and below; superusers everything."""
+
+    def scope(self, request):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=self.scope(request).values("pk"))
+
+
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(ScopedAdmin):
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
     ordering = ["code"]
+
+    def scope(self, request):
+        return access.regions_for_user(request.user)
 
 
 class UnitAliasInline(admin.TabularInline):
@@ -73,7 +90,7 @@ class UnitContactInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ScopedAdmin):
     form = UnitForm
     list_display = ["short_name", "full_name", "kind", "region", "is_active"]
     list_filter = ["kind", "is_active", "region__level", "region"]
@@ -82,13 +99,16 @@ class UnitAdmin(admin.ModelAdmin):
     list_select_related = ["region"]
     inlines = [UnitAliasInline, UnitContactInline]
 
+    def scope(self, request):
+        return access.units_for_user(request.user)
+
 
 class GroupAliasInline(UnitAliasInline):
     fk_name = "group"
 
 
 @admin.register(UnitGroup)
-class UnitGroupAdmin(admin.ModelAdmin):
+class UnitGroupAdmin(ScopedAdmin):
     form = UnitGroupForm
     list_display = ["name", "region", "rule"]
     list_filter = ["rule", "region"]
@@ -97,6 +117,9 @@ class UnitGroupAdmin(admin.ModelAdmin):
     list_select_related = ["region"]
     readonly_fields = ["expanded_members"]
     inlines = [GroupAliasInline]
+
+    def scope(self, request):
+        return access.unit_groups_for_user(request.user)
 
     @admin.display(description=_("当前展开为"))
     def expanded_members(self, obj: UnitGroup) -> str:
@@ -110,7 +133,7 @@ class UnitGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ScopedAdmin, BaseUserAdmin):
     list_display = ["username", "last_name", "first_name", "role", "unit", "region", "is_active"]
     list_filter = ["role", "is_staff", "is_active", "groups"]
     search_fields = ["username", "first_name", "last_name", "email", "unit__short_name"]
@@ -124,3 +147,12 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("业务角色"), {"fields": ("role", "unit", "region")}),
     )
+    # Only administrators hand out administration: a coordinator cannot promote anyone.
+    privileged = ("is_superuser", "is_staff", "user_permissions", "groups")
+
+    def scope(self, request):
+        return access.users_for_user(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, *self.privileged]

@@ -92,6 +92,8 @@ class Supervisor:
         self.stopping = threading.Event()
         self.ready: dict[str, threading.Event] = {}
         self._ready_text: dict[str, str] = {}
+        # sys.stdout is not thread-safe: one lock keeps lines whole and in order.
+        self.output_lock = threading.Lock()
 
     def start(self, label: str, argv: list[str], ready_text: str = "") -> None:
         """Start a process; `ready_text` in its output marks it as up."""
@@ -112,9 +114,14 @@ class Supervisor:
 
     def _pump(self, label: str, proc: subprocess.Popen) -> None:
         for line in proc.stdout:
-            print(f"{label:<6} | {line}", end="", flush=True)
+            self.echo(f"{label:<6} | {line}")
             if self._ready_text[label] and self._ready_text[label] in line:
                 self.ready[label].set()
+
+    def echo(self, text: str) -> None:
+        with self.output_lock:
+            sys.stdout.write(text)
+            sys.stdout.flush()
 
     def wait_ready(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -217,7 +224,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{args.port}"
     if wait_for_http(f"{base}/accounts/login/", 60, sup) and sup.wait_ready(60):
-        print(
+        sup.echo(
             "\n"
             "================================================================\n"
             f"  工作要点督办系统已启动:{base}/\n"
@@ -225,8 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"  单位工作台(部门、县区用户):{base}/accounts/login/\n"
             f"{demo}"
             "  按 Ctrl-C 停止 web、worker 和 beat。\n"
-            "================================================================\n",
-            flush=True,
+            "================================================================\n"
         )
     return sup.wait()
 

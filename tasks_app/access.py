@@ -8,10 +8,13 @@ Anything outside is "not found", never "forbidden", so its existence does not le
 
 from __future__ import annotations
 
+__all__ = ["regions_for_user", "units_for_user"]  # the directory half, re-exported
+
 from django.db.models import Q, QuerySet
 
 from config.errors import ForbiddenError, NotFoundError
-from regions.models import Region, Unit, User
+from regions.access import is_regional, regions_for_user, units_for_user
+from regions.models import User
 from regions.selectors import region_subtree_q
 from tasks_app.models import (
     Assignment,
@@ -22,10 +25,6 @@ from tasks_app.models import (
     Task,
     WorkPlan,
 )
-
-
-def is_regional(user: User) -> bool:
-    return user.role in (User.Role.COORDINATOR, User.Role.LEADER) and user.region_id is not None
 
 
 def is_coordinator(user: User) -> bool:
@@ -86,24 +85,6 @@ def tasks_for_user(user: User) -> QuerySet[Task]:
     if is_regional(user):
         return Task.objects.filter(_region_q(user, "plan__region__"))
     return Task.objects.filter(pk__in=assignments_for_user(user).values("task_id"))
-
-
-def regions_for_user(user: User) -> QuerySet[Region]:
-    if user.is_superuser:
-        return Region.objects.all()
-    if is_regional(user):
-        return Region.objects.filter(region_subtree_q(user.region))
-    return Region.objects.none()
-
-
-def units_for_user(user: User) -> QuerySet[Unit]:
-    if user.is_superuser:
-        return Unit.objects.all()
-    if is_regional(user):
-        return Unit.objects.filter(_region_q(user, "region__"))
-    if user.unit_id:
-        return Unit.objects.filter(pk=user.unit_id)
-    return Unit.objects.none()
 
 
 def evidence_get_for_user(*, user: User, evidence_id: int) -> Evidence:

@@ -1,10 +1,14 @@
-from django.contrib import admin
-from django.db import models
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from tasks_app import admin_views
+from config.errors import ApplicationError
+from tasks_app import access, admin_views
 from tasks_app.models import (
     Assignment,
     Evidence,
@@ -16,10 +20,30 @@ from tasks_app.models import (
     Task,
     WorkPlan,
 )
+from tasks_app.selectors import LIGHTS, assignments_with_status
+from tasks_app.services import assignments as services
+from tasks_app.services.creation import assignment_create
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Coordinators and leaders see their region and below; unit users nothing here."""
+
+    def scope(self, request):  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(pk__in=self.scope(request).values("pk"))
+
+
+class HistoryScopedAdmin(ScopedAdmin, SimpleHistoryAdmin):
+    """Scoped, with the audit history (who, when, what, why) behind the 历史 button."""
 
 
 @admin.register(WorkPlan)
-class WorkPlanAdmin(admin.ModelAdmin):
+class WorkPlanAdmin(HistoryScopedAdmin):
     list_display = ["title", "doc_number", "region", "issued_on", "period_end", "status"]
     list_filter = ["status", "region"]
     search_fields = ["title", "doc_number", "issuer"]
@@ -28,6 +52,9 @@ class WorkPlanAdmin(admin.ModelAdmin):
     date_hierarchy = "issued_on"
     change_list_template = "admin/tasks_app/workplan/change_list.html"
     readonly_fields = ["contents"]
+
+    def scope(self, request):
+        return access.plans_for_user(request.user)
 
     @admin.display(description=_("任务与交办事项"))
     def contents(self, obj: WorkPlan) -> str:
@@ -83,48 +110,295 @@ class ResponsibilityInline(admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
-    list_display = ["ref", "title", "plan", "deadline_text", "due_date"]
-    list_filter = ["plan", "level"]
+class TaskAdmin(HistoryScopedAdmin):
+    list_display = ["ref", "title", "plan", "deadline_text", "due_date", "report_cycle"]
+    list_filter = ["plan", "level", "report_cycle"]
     search_fields = ["ref", "title", "text"]
     autocomplete_fields = ["plan", "parent"]
     list_select_related = ["plan"]
     inlines = [ResponsibilityInline]
 
+    def scope(self, request):
+        return access.tasks_for_user(request.user)
 
-# State and its timestamps change only through the life-cycle services (issue 4),
-# so the admin shows them but does not edit them.
+
+# --- assignments: state only through the life cycle; unit and due date through services ---
+
+
+class LightFilter(admin.SimpleListFilter):
+    title = _("督办状态")
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("已逾期")),
+            ("soon", _("即将到期")),
+            ("unsigned", _("未签收")),
+            ("stalled", _("长期未反馈")),
+            ("missed", _("未按期反馈")),
+        ]
+
+    def queryset(self, request, queryset):
+        return {
+            "overdue": queryset.filter(is_overdue=True),
+            "soon": queryset.filter(is_due_soon=True),
+            "unsigned": queryset.filter(state=Assignment.State.ASSIGNED),
+            "stalled": queryset.filter(is_stalled=True),
+            "missed": queryset.filter(missed_report=True),
+        }.get(self.value(), queryset)
+
+
+class AssignmentForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label=_("变更原因"),
+        required=False,
+        help_text=_("改派单位或调整期限时必填,记入办理记录。"),
+    )
+
+    class Meta:
+        model = Assignment
+        fields = ["task", "unit", "role", "due_date"]
+
+
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["task", "unit", "role", "state", "progress", "due_date", "last_report_at"]
-    list_filter = ["state", "role", "task__plan", "unit__kind"]
+class AssignmentAdmin(HistoryScopedAdmin):
+    form = AssignmentForm
+    list_display = [
+        "light_dot",
+        "task",
+        "unit",
+        "role",
+        "state",
+        "progress",
+        "due_date",
+        "last_report_at",
+    ]
+    list_display_links = ["task"]
+    list_filter = [LightFilter, "state", "role", "task__plan", "unit__kind"]
     search_fields = ["task__title", "task__ref", "unit__short_name", "unit__full_name"]
     autocomplete_fields = ["task", "unit"]
     list_select_related = ["task", "unit"]
-    readonly_fields = ["state", "signed_at", "submitted_at", "done_at", "last_report_at"]
+    readonly_fields = [
+        "state",
+        "progress",
+        "signed_at",
+        "submitted_at",
+        "done_at",
+        "last_report_at",
+        "page_link",
+    ]
+
+    def scope(self, request):
+        return access.assignments_for_user(request.user)
+
+    def get_queryset(self, request):
+        return assignments_with_status(super().get_queryset(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = list(self.readonly_fields)
+        return [*fixed, "task", "role"] if obj else fixed
+
+    @admin.display(description=_("灯"), ordering="due_date")
+    def light_dot(self, obj) -> str:
+        colours = {
+            "blue": "#2f6fd6",
+            "red": "#d33a2c",
+            "grey": "#9aa0a6",
+            "yellow": "#e8b10c",
+            "green": "#2e9d4f",
+        }
+        light = getattr(obj, "light", "green")
+        style = "display:inline-block;width:.8em;height:.8em;border-radius:50%;background:{}"
+        return format_html(
+            '<span title="{}" style="' + style + '"></span>', LIGHTS[light], colours[light]
+        )
+
+    @admin.display(description=_("单位页面"))
+    def page_link(self, obj) -> str:
+        if not obj.pk:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("assignment_detail", args=[obj.pk]),
+            _("打开办理页面(时间线与材料)"),
+        )
+
+    def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data.get("change_reason", "")
+        try:
+            if not change:
+                created = assignment_create(
+                    user=request.user,
+                    task_id=obj.task_id,
+                    unit_id=obj.unit_id,
+                    due_date=obj.due_date,
+                    role=obj.role,
+                )
+                obj.pk = created.pk
+                return
+            if "unit" in form.changed_data:
+                services.assignment_reassign(
+                    user=request.user, assignment_id=obj.pk, unit_id=obj.unit_id, reason=reason
+                )
+            if "due_date" in form.changed_data:
+                services.assignment_change_due_date(
+                    user=request.user, assignment_id=obj.pk, due_date=obj.due_date, reason=reason
+                )
+        except ApplicationError:
+            raise  # changeform_view rolls back and shows the message
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            target = (
+                reverse("admin:tasks_app_assignment_change", args=[object_id])
+                if object_id
+                else reverse("admin:tasks_app_assignment_add")
+            )
+            return HttpResponseRedirect(target)
+
+
+# --- reports: the review queue -------------------------------------------------------------
 
 
 class EvidenceInline(admin.TabularInline):
     model = Evidence
-    fields = ["name", "file", "url", "size", "content_type"]
-    readonly_fields = ["size", "content_type"]
+    fields = ["download", "size", "content_type"]
+    readonly_fields = fields
     extra = 0
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("材料"))
+    def download(self, obj: Evidence) -> str:
+        if obj.file:
+            return format_html(
+                '<a href="{}">{}</a>', reverse("evidence_download", args=[obj.pk]), obj.name
+            )
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', obj.url, obj.url
+        )
+
+
+class ReviewForm(forms.Form):
+    comment = forms.CharField(
+        label=_("退回理由"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(admin.ModelAdmin):
+class ProgressReportAdmin(HistoryScopedAdmin):
     list_display = ["assignment", "kind", "progress", "review_status", "author", "created_at"]
-    list_filter = ["kind", "review_status", "assignment__task__plan"]
+    list_filter = ["review_status", "kind", "assignment__task__plan"]
     search_fields = ["text", "assignment__unit__short_name", "assignment__task__title"]
-    autocomplete_fields = ["assignment", "author"]
     list_select_related = ["assignment__task", "assignment__unit", "author"]
-    readonly_fields = ["review_status", "reviewed_by", "reviewed_at"]
+    fields = [
+        "assignment",
+        "author",
+        "kind",
+        "progress",
+        "text",
+        "review_status",
+        "reviewed_by",
+        "reviewed_at",
+        "review_comment",
+    ]
+    readonly_fields = fields
     inlines = [EvidenceInline]
+    actions = ["accept_selected", "return_selected"]
+    change_form_template = "admin/tasks_app/progressreport/change_form.html"
+    change_list_template = "admin/tasks_app/progressreport/change_list.html"
+
+    def scope(self, request):
+        return access.reports_for_user(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # reports come from the units
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # nothing lost
+
+    def changelist_view(self, request, extra_context=None):
+        pending = (
+            self.get_queryset(request).filter(review_status=ProgressReport.Review.PENDING).count()
+        )
+        return super().changelist_view(request, {"pending_count": pending, **(extra_context or {})})
+
+    @admin.action(description=_("通过所选办结申请"))
+    def accept_selected(self, request, queryset):
+        done, problems = services.reports_review_many(
+            user=request.user, report_ids=list(queryset.values_list("pk", flat=True)), accept=True
+        )
+        self._report(request, done, problems, "已通过")
+
+    @admin.action(description=_("退回所选办结申请(需填写理由)"))
+    def return_selected(self, request, queryset):
+        if "apply" in request.POST:
+            form = ReviewForm(request.POST)
+            if form.is_valid():
+                done, problems = services.reports_review_many(
+                    user=request.user,
+                    report_ids=list(queryset.values_list("pk", flat=True)),
+                    accept=False,
+                    comment=form.cleaned_data["comment"],
+                )
+                self._report(request, done, problems, "已退回")
+                return None
+        else:
+            form = ReviewForm()
+        return TemplateResponse(
+            request,
+            "admin/tasks_app/progressreport/return_reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "form": form,
+                "reports": queryset.select_related("assignment__task", "assignment__unit"),
+                "action": "return_selected",
+                "title": _("退回办结申请"),
+            },
+        )
+
+    def _report(self, request, done: int, problems: list[str], verb: str) -> None:
+        if done:
+            self.message_user(request, f"{verb} {done} 份办结申请。", messages.SUCCESS)
+        for problem in problems:
+            self.message_user(request, problem, messages.WARNING)
+
+    def response_change(self, request, obj):
+        if "_accept" in request.POST or "_return" in request.POST:
+            try:
+                services.report_review(
+                    user=request.user,
+                    report_id=obj.pk,
+                    accept="_accept" in request.POST,
+                    comment=request.POST.get("review_comment_input", ""),
+                )
+                self.message_user(
+                    request,
+                    "已通过,事项办结。" if "_accept" in request.POST else "已退回。",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:tasks_app_progressreport_changelist")
+                    + "?review_status__exact=pending"
+                )
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The change form is the review page: coordinators only; leaders read it.
+        return access.is_coordinator(request.user) and super().has_change_permission(request, obj)
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(admin.ModelAdmin):
+class ExtensionRequestAdmin(HistoryScopedAdmin):
     list_display = [
         "assignment",
         "previous_due_date",
@@ -135,19 +409,65 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     search_fields = ["reason", "assignment__unit__short_name", "assignment__task__title"]
-    autocomplete_fields = ["assignment", "requested_by"]
     list_select_related = ["assignment__task", "assignment__unit", "requested_by"]
-    readonly_fields = ["status", "decided_by", "decided_at"]
+    fields = [
+        "assignment",
+        "requested_by",
+        "previous_due_date",
+        "requested_due_date",
+        "reason",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_comment",
+    ]
+    readonly_fields = fields
+    actions = ["approve_selected", "reject_selected"]
+
+    def scope(self, request):
+        return access.extension_requests_for_user(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("同意所选延期申请"))
+    def approve_selected(self, request, queryset):
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("不同意所选延期申请"))
+    def reject_selected(self, request, queryset):
+        self._decide(request, queryset, approve=False)
+
+    def _decide(self, request, queryset, *, approve: bool) -> None:
+        done, problems = services.extension_requests_decide_many(
+            user=request.user,
+            request_ids=list(queryset.values_list("pk", flat=True)),
+            approve=approve,
+        )
+        if done:
+            self.message_user(
+                request,
+                f"已{'同意' if approve else '不同意'} {done} 份延期申请。",
+                messages.SUCCESS,
+            )
+        for problem in problems:
+            self.message_user(request, problem, messages.WARNING)
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ScopedAdmin):
     list_display = ["__str__", "region", "status", "progress", "plan", "created_by", "created_at"]
     list_filter = ["status", "region"]
     search_fields = ["source_name"]
     list_select_related = ["region", "plan", "created_by"]
     fields = ["source_name", "region", "status", "progress", "error", "plan", "review_link"]
     readonly_fields = fields
+
+    def scope(self, request):
+        return ImportJob.objects.filter(region__in=access.regions_for_user(request.user))
 
     @admin.display(description=_("核对页面"))
     def review_link(self, obj: ImportJob) -> str:
@@ -158,12 +478,15 @@ class ImportJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ScopedAdmin):
     list_display = ["assignment", "kind", "scheduled_for", "sent_at"]
     list_filter = ["kind", "scheduled_for"]
     search_fields = ["assignment__unit__short_name", "assignment__task__title"]
     list_select_related = ["assignment__task", "assignment__unit"]
     readonly_fields = ["assignment", "kind", "scheduled_for", "sent_at"]
+
+    def scope(self, request):
+        return Reminder.objects.filter(assignment__in=access.assignments_for_user(request.user))
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -76,13 +76,31 @@ def test_coordinator_opens_every_admin_list(client, demo, model):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("model", [m for m in ADMIN_MODELS if not m.endswith("reminder")])
+ADDABLE = [
+    "regions/region",
+    "regions/unit",
+    "regions/unitgroup",
+    "regions/user",
+    "tasks_app/workplan",
+    "tasks_app/task",
+    "tasks_app/assignment",
+]
+
+
+@pytest.mark.parametrize("model", ADDABLE)
 def test_coordinator_opens_every_admin_add_form(client, demo, model):
     assert login(client, demo, "coordinator").get(f"/admin/{model}/add/").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "model", ["tasks_app/progressreport", "tasks_app/extensionrequest", "tasks_app/reminder"]
+)
+def test_records_made_by_units_or_the_system_cannot_be_added_in_the_admin(client, demo, model):
+    assert login(client, demo, "coordinator").get(f"/admin/{model}/add/").status_code == 403
+
+
 def test_unit_and_group_pages_show_in_chinese_with_expansion(client, demo):
-    client = login(client, demo, "coordinator")
+    client = login(client, demo, "taiyuan")
     units = client.get("/admin/regions/unit/?q=卫计委").content.decode()
     assert "市卫生计生委" in units  # found through its alias
     from regions.models import UnitGroup
@@ -94,7 +112,7 @@ def test_unit_and_group_pages_show_in_chinese_with_expansion(client, demo):
 
 
 def test_region_autocomplete_finds_counties(client, demo):
-    response = login(client, demo, "coordinator").get(
+    response = login(client, demo, "taiyuan").get(
         "/admin/autocomplete/",
         {"term": "小店", "app_label": "regions", "model_name": "unit", "field_name": "region"},
     )
@@ -115,3 +133,25 @@ def test_demo_imports_the_sample_plan_once(demo):
     demo_load()
     assert WorkPlan.objects.filter(region__code="990100").count() == 1
     assert Assignment.objects.filter(task__plan=plan).count() == count
+
+
+def test_coordinators_admin_shows_only_their_region(client, demo):
+    client = login(client, demo, "coordinator")  # 云川市
+    units = client.get("/admin/regions/unit/").context["cl"].queryset
+    assert units.filter(region__code__startswith="14").count() == 0
+    assert units.filter(region__code="990100").exists()
+    plans = client.get("/admin/tasks_app/workplan/").context["cl"].queryset
+    assert {p.region.code for p in plans} == {"990100"}
+
+
+def test_coordinator_cannot_promote_anyone(client, demo):
+    client = login(client, demo, "coordinator")
+    fgw = User.objects.get(username="fgw")
+    page = client.get(f"/admin/regions/user/{fgw.pk}/change/").content.decode()
+    assert 'name="is_superuser"' not in page and 'name="is_staff"' not in page
+    me = User.objects.get(username="coordinator")
+    client.post(
+        f"/admin/regions/user/{me.pk}/change/", {"username": "coordinator", "is_superuser": "on"}
+    )
+    me.refresh_from_db()
+    assert not me.is_superuser

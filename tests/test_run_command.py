@@ -74,8 +74,8 @@ def test_run_command_serves_admin_runs_worker_and_beat_and_ctrl_c_stops_all(tmp_
         launcher.wait_for("按 Ctrl-C", timeout=10)
         output = launcher.output
         # the banner comes only once the worker and beat have said they are up
-        assert "worker@" in output and "ready." in output
-        assert "beat: Starting" in output
+        assert "ready." in output, output
+        assert "beat: Starting" in output, output
         password = re.search(r"coordinator\s+(\S+)", output).group(1)
 
         page = _log_in(f"http://127.0.0.1:{port}", "coordinator", password)
