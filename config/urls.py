@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tasks_app import apis as task_apis
 from tasks_app import views as task_views
@@ -22,6 +23,41 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/workplans/parse/", task_apis.WorkPlanParseApi.as_view(), name="api-workplan-parse"),
+    path("api/assignments/", task_apis.AssignmentListApi.as_view(), name="api-assignments"),
+    path(
+        "api/assignments/<int:assignment_id>/",
+        task_apis.AssignmentDetailApi.as_view(),
+        name="api-assignment",
+    ),
+    path(
+        "api/assignments/<int:assignment_id>/sign/",
+        task_apis.AssignmentSignApi.as_view(),
+        name="api-assignment-sign",
+    ),
+    path(
+        "api/assignments/<int:assignment_id>/reports/",
+        task_apis.ReportCreateApi.as_view(),
+        name="api-assignment-reports",
+    ),
+    path(
+        "api/assignments/<int:assignment_id>/extension-requests/",
+        task_apis.ExtensionCreateApi.as_view(),
+        name="api-assignment-extensions",
+    ),
+    path("api/reports/", task_apis.ReportListApi.as_view(), name="api-reports"),
+    path(
+        "api/reports/<int:report_id>/review/",
+        task_apis.ReportReviewApi.as_view(),
+        name="api-report-review",
+    ),
+    path("api/extension-requests/", task_apis.ExtensionListApi.as_view(), name="api-extensions"),
+    path(
+        "api/extension-requests/<int:request_id>/decide/",
+        task_apis.ExtensionDecideApi.as_view(),
+        name="api-extension-decide",
+    ),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 
