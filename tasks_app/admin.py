@@ -369,6 +369,9 @@ class ProgressReportAdmin(HistoryScopedAdmin):
         for problem in problems:
             self.message_user(request, problem, messages.WARNING)
 
+    def save_model(self, request, obj, form, change):
+        pass  # a unit's report is not edited here; reviewing happens in response_change
+
     def response_change(self, request, obj):
         if "_accept" in request.POST or "_return" in request.POST:
             try:

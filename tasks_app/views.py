@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -112,8 +113,10 @@ def assignment_detail(request, assignment_id: int):
 def _act(request, assignment_id: int, action) -> None:
     try:
         action()
-    except (ForbiddenError, NotFoundError) as exc:
+    except NotFoundError as exc:
         raise Http404(exc.message) from exc
+    except ForbiddenError as exc:  # visible to them, but not theirs to act on
+        raise PermissionDenied(exc.message) from exc
     except ApplicationError as exc:
         messages.error(request, exc.message)
 
