@@ -10,6 +10,7 @@ so a demo database never ships with a guessable password and every run prints th
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ from django.db import transaction
 from regions.models import Region, User
 from regions.selectors import directory_resolve_name
 from regions.services import directory_load_bundled, roles_setup, user_upsert
-from tasks_app.models import WorkPlan
+from tasks_app.models import Assignment, WorkPlan
 from tasks_app.parsing import parse_text
+from tasks_app.services import assignments as services
 from tasks_app.services.imports import ImportResult, workplan_import
 
 DEMO_CITY = "990100"
@@ -70,6 +72,45 @@ def sample_plan_import(*, user: User | None) -> ImportResult | None:
     )
 
 
+def demo_activity(users: dict[str, User]) -> None:
+    """A few weeks of work, done through the services: so that both sides have something
+    to look at: signed items, a report with a link, a claim in the coordinator's review
+    queue, an extension request waiting for a decision."""
+    fgw, yunhu = users["fgw"], users["yunhu"]
+    mine = list(
+        Assignment.objects.filter(unit=fgw.unit, task__plan__doc_number=SAMPLE_DOC_NUMBER).order_by(
+            "due_date", "id"
+        )
+    )
+    for assignment in mine[:3]:
+        services.assignment_sign(user=fgw, assignment_id=assignment.pk)
+    services.report_create(
+        user=fgw,
+        assignment_id=mine[0].pk,
+        text="惠企政策专栏已上线,首批梳理政策 126 条,其余按月更新。",
+        progress=70,
+        links=["https://www.example.gov.cn/hqzc/"],
+    )
+    services.report_create(
+        user=fgw,
+        assignment_id=mine[1].pk,
+        text="已按要求全部完成,公开情况见政府网站专栏。",
+        progress=100,
+        completion=True,
+    )
+    theirs = Assignment.objects.filter(
+        unit=yunhu.unit, task__plan__doc_number=SAMPLE_DOC_NUMBER
+    ).order_by("due_date", "id")
+    first = theirs.first()
+    services.assignment_sign(user=yunhu, assignment_id=first.pk)
+    services.extension_request_create(
+        user=yunhu,
+        assignment_id=first.pk,
+        requested_due_date=first.due_date + dt.timedelta(days=60),
+        reason="需等待市级平台完成升级后才能迁移。",
+    )
+
+
 @transaction.atomic
 def demo_load() -> list[DemoLogin]:
     directory_load_bundled("taiyuan")
@@ -92,7 +133,8 @@ def demo_load() -> list[DemoLogin]:
                 username=username, password=password, role=role, display_name=name, region=region
             )
         logins.append(DemoLogin(username, password, description))
-    sample_plan_import(user=users["coordinator"])
+    if sample_plan_import(user=users["coordinator"]):
+        demo_activity(users)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({login.username: login.password for login in logins}, indent=2))
     path.chmod(0o600)

@@ -126,6 +126,18 @@ def test_leader_reads_but_cannot_add(client, demo):
     assert client.get("/admin/tasks_app/assignment/add/").status_code == 403
 
 
+def test_demo_leaves_work_on_both_sides(client, demo):
+    from tasks_app.models import ExtensionRequest, ProgressReport
+
+    assert ProgressReport.objects.filter(review_status="pending").count() == 1
+    assert ExtensionRequest.objects.filter(status="pending").count() == 1
+    client = login(client, demo, "coordinator")
+    queue = client.get("/admin/tasks_app/progressreport/", {"review_status__exact": "pending"})
+    assert len(queue.context["cl"].result_list) == 1
+    client = login(client, demo, "fgw")
+    assert "待审核" in client.get("/tasks/").content.decode()
+
+
 def test_demo_imports_the_sample_plan_once(demo):
     plan = WorkPlan.objects.get(region__code="990100")
     assert plan.tasks.count() == 37
