@@ -292,7 +292,15 @@ class ReviewForm(forms.Form):
 
 @admin.register(ProgressReport)
 class ProgressReportAdmin(HistoryScopedAdmin):
-    list_display = ["assignment", "kind", "progress", "review_status", "author", "created_at"]
+    list_display = [
+        "assignment",
+        "excerpt",
+        "kind",
+        "progress",
+        "review_status",
+        "author",
+        "created_at",
+    ]
     list_filter = ["review_status", "kind", "assignment__task__plan"]
     search_fields = ["text", "assignment__unit__short_name", "assignment__task__title"]
     list_select_related = ["assignment__task", "assignment__unit", "author"]
@@ -315,6 +323,10 @@ class ProgressReportAdmin(HistoryScopedAdmin):
 
     def scope(self, request):
         return access.reports_for_user(request.user)
+
+    @admin.display(description=_("内容"))
+    def excerpt(self, obj: ProgressReport) -> str:
+        return obj.text if len(obj.text) <= 40 else obj.text[:40] + "…"
 
     def has_add_permission(self, request) -> bool:
         return False  # reports come from the units

@@ -140,3 +140,14 @@ def test_audit_trail_shows_return_and_resubmission_with_actors_and_times(client,
     timeline = client.get(reverse("assignment_detail", args=[a.pk])).content.decode()
     assert timeline.index("退回:缺少材料") < timeline.rindex("申请办结")
     assert ProgressReport.objects.filter(assignment=a).count() == 2
+
+
+def test_admin_index_shows_what_waits_for_the_coordinator(client, world):
+    claim(world, world.czj_own, world.czj)
+    client.force_login(world.coordinator)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "待审核的办结申请" in page and "?review_status__exact=pending" in page
+    client.force_login(world.other_coordinator)
+    other = client.get(reverse("admin:index"))
+    assert other.status_code == 200
+    assert "<strong>0</strong>" in other.content.decode()  # nothing from another region
