@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.errors import ApplicationError
+from regions.admin import ScopedAdmin
 from tasks_app import access, admin_views
 from tasks_app.models import (
     Assignment,
@@ -23,19 +24,6 @@ from tasks_app.models import (
 from tasks_app.selectors import LIGHTS, assignments_with_status
 from tasks_app.services import assignments as services
 from tasks_app.services.creation import assignment_create
-
-
-class ScopedAdmin(admin.ModelAdmin):
-    """Coordinators and leaders see their region and below; unit users nothing here."""
-
-    def scope(self, request):  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(pk__in=self.scope(request).values("pk"))
 
 
 class HistoryScopedAdmin(ScopedAdmin, SimpleHistoryAdmin):

@@ -121,6 +121,12 @@ def _act(request, assignment_id: int, action) -> None:
         messages.error(request, exc.message)
 
 
+def _invalid(request, form, assignment_id: int):
+    for errors in form.errors.values():
+        messages.error(request, ";".join(errors))
+    return redirect("assignment_detail", assignment_id=assignment_id)
+
+
 @login_required
 @require_POST
 def assignment_sign(request, assignment_id: int):
@@ -137,9 +143,7 @@ def assignment_sign(request, assignment_id: int):
 def assignment_report(request, assignment_id: int):
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, ";".join(errors))
-        return redirect("assignment_detail", assignment_id=assignment_id)
+        return _invalid(request, form, assignment_id)
 
     def report():
         services.report_create(
@@ -165,9 +169,7 @@ def assignment_report(request, assignment_id: int):
 def assignment_extension(request, assignment_id: int):
     form = ExtensionForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, ";".join(errors))
-        return redirect("assignment_detail", assignment_id=assignment_id)
+        return _invalid(request, form, assignment_id)
 
     def extend():
         services.extension_request_create(

@@ -93,3 +93,26 @@ def world(taiyuan):
     w.czj_own = get(task__plan=w.plan, task__ref="一/(二)", unit=w.czj_unit)
     w.county_own = get(task__plan=w.plan, task__ref="一/(三)", unit=w.county_unit)
     return w
+
+
+def add_assignments(world, unit, count: int) -> None:
+    """`count` more tasks in the world's plan, each assigned to `unit`."""
+    import datetime as dt
+
+    from tasks_app.models import Assignment, Task
+
+    tasks = Task.objects.bulk_create(
+        [
+            Task(
+                plan=world.plan,
+                ref=f"九/{n}",
+                title=f"事项{n}",
+                due_date=dt.date(2026, 12, 31),
+                position=100 + n,
+            )
+            for n in range(count)
+        ]
+    )
+    Assignment.objects.bulk_create(
+        [Assignment(task=t, unit=unit, due_date=t.due_date) for t in tasks]
+    )

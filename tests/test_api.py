@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tasks_app.models import Assignment, Task
+from tasks_app.models import Assignment
+from tests.conftest import add_assignments
 
 PDF = b"%PDF-1.4\n%api\n%%EOF\n"
 
@@ -52,21 +53,7 @@ def test_list_answers_in_the_same_number_of_queries_for_1_and_200(api, world):
         return len(queries.captured_queries)
 
     one = count()
-    tasks = Task.objects.bulk_create(
-        [
-            Task(
-                plan=world.plan,
-                ref=f"九/{n}",
-                title=f"事项{n}",
-                due_date=dt.date(2026, 12, 31),
-                position=100 + n,
-            )
-            for n in range(199)
-        ]
-    )
-    Assignment.objects.bulk_create(
-        [Assignment(task=t, unit=world.county_unit, due_date=t.due_date) for t in tasks]
-    )
+    add_assignments(world, world.county_unit, 199)
     assert client.get("/api/assignments/").json()["count"] == 200
     assert count() == one
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tasks_app.models import Assignment, Evidence, ProgressReport
 from tasks_app.services import assignments as svc
+from tests.conftest import add_assignments
 
 PDF = b"%PDF-1.4\n%test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -74,8 +75,6 @@ def test_my_tasks_filters_and_search(client, world, params, expected):
 def test_my_tasks_answers_in_the_same_number_of_queries_for_1_and_200(
     client, world, django_assert_num_queries
 ):
-    from regions.models import Unit
-    from tasks_app.models import Task
 
     def count() -> int:
         client.force_login(world.county)
@@ -84,23 +83,8 @@ def test_my_tasks_answers_in_the_same_number_of_queries_for_1_and_200(
         return len(queries.captured_queries)
 
     one = count()  # the county has one assignment
-    tasks = Task.objects.bulk_create(
-        [
-            Task(
-                plan=world.plan,
-                ref=f"九/{n}",
-                title=f"事项{n}",
-                due_date=dt.date(2026, 12, 31),
-                position=100 + n,
-            )
-            for n in range(199)
-        ]
-    )
-    unit = Unit.objects.get(pk=world.county_unit.pk)
-    Assignment.objects.bulk_create(
-        [Assignment(task=t, unit=unit, due_date=t.due_date) for t in tasks]
-    )
-    assert Assignment.objects.filter(unit=unit).count() == 200
+    add_assignments(world, world.county_unit, 199)
+    assert Assignment.objects.filter(unit=world.county_unit).count() == 200
     assert count() == one
 
 

@@ -254,18 +254,26 @@ def report_review(*, user: User, report_id: int, accept: bool, comment: str = ""
     return report
 
 
+def _each(ids: Sequence[int], action) -> tuple[int, list[str]]:
+    """Apply `action` to each id in its own transaction; returns (done, problems)."""
+    done, problems = 0, []
+    for pk in ids:
+        try:
+            action(pk)
+            done += 1
+        except ApplicationError as exc:
+            problems.append(f"#{pk}:{exc.message}")
+    return done, problems
+
+
 def reports_review_many(
     *, user: User, report_ids: Sequence[int], accept: bool, comment: str = ""
 ) -> tuple[int, list[str]]:
-    """Review several claims, each in its own transaction; returns (done, problems)."""
-    done, problems = 0, []
-    for report_id in report_ids:
-        try:
-            report_review(user=user, report_id=report_id, accept=accept, comment=comment)
-            done += 1
-        except ApplicationError as exc:
-            problems.append(f"#{report_id}:{exc.message}")
-    return done, problems
+    """Review several claims (bulk accept or return with one reason)."""
+    return _each(
+        report_ids,
+        lambda pk: report_review(user=user, report_id=pk, accept=accept, comment=comment),
+    )
 
 
 # --- extensions, reassignment, due dates --------------------------------------------------
@@ -327,16 +335,12 @@ def extension_request_decide(
 def extension_requests_decide_many(
     *, user: User, request_ids: Sequence[int], approve: bool, comment: str = ""
 ) -> tuple[int, list[str]]:
-    done, problems = 0, []
-    for request_id in request_ids:
-        try:
-            extension_request_decide(
-                user=user, request_id=request_id, approve=approve, comment=comment
-            )
-            done += 1
-        except ApplicationError as exc:
-            problems.append(f"#{request_id}:{exc.message}")
-    return done, problems
+    return _each(
+        request_ids,
+        lambda pk: extension_request_decide(
+            user=user, request_id=pk, approve=approve, comment=comment
+        ),
+    )
 
 
 @transaction.atomic
