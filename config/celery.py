@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -10,7 +11,21 @@ app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+def _sweep_time() -> tuple[int, int]:
+    from django.conf import settings
+
+    hour, minute = settings.REMINDER_SWEEP_TIME.split(":")
+    return int(hour), int(minute)
+
+
 # All periodic jobs, one place. Times are Asia/Shanghai (CELERY_TIMEZONE).
-# Later issues add the reminder sweep, digests and monthly bulletins here.
-BEAT_SCHEDULE: dict = {}
+BEAT_SCHEDULE: dict = {
+    # Every morning at REMINDER_SWEEP_TIME (default 08:30), every day of the week: the task
+    # itself skips non-working days, because make-up working days (调休) fall on weekends.
+    "reminder-sweep": {
+        "task": "tasks_app.tasks.reminder_sweep_task",
+        "schedule": crontab(hour=_sweep_time()[0], minute=_sweep_time()[1]),
+    },
+}
 app.conf.beat_schedule = BEAT_SCHEDULE

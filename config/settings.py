@@ -212,3 +212,10 @@ DUE_SOON_WORKDAYS = env.int("DUE_SOON_WORKDAYS", default=5)
 STALLED_AFTER_DAYS = env.int("STALLED_AFTER_DAYS", default=30)
 # Evidence files: size limit and the types accepted (checked by content, not only by name).
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+
+# --- reminders ------------------------------------------------------------------------------
+# Beat runs the sweep at this time (Asia/Shanghai) every day; it does nothing on non-working days.
+REMINDER_SWEEP_TIME = env("REMINDER_SWEEP_TIME", default="08:30")
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
+# Links in mails point here.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

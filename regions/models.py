@@ -239,6 +239,11 @@ class User(AbstractUser):
         help_text=_("协调员和领导所管的区划(含下级)。"),
     )
     phone = models.CharField(_("电话"), max_length=32, blank=True)
+    receives_digests = models.BooleanField(
+        _("接收汇总邮件"),
+        default=True,
+        help_text=_("每周汇总、每日逾期汇总可以退订;到期提醒和督办邮件不能退订。"),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")

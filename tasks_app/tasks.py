@@ -15,3 +15,39 @@ def import_job_parse_task(job_id: int) -> str:
     from tasks_app.services.imports import import_job_parse
 
     return import_job_parse(job_id=job_id).status
+
+
+@shared_task
+def reminder_sweep_task() -> dict:
+    """Beat runs this every morning; on a non-working day it does nothing."""
+    from tasks_app.services.reminders import reminders_sweep
+
+    result = reminders_sweep()
+    return {
+        "day": result.day.isoformat(),
+        "workday": result.workday,
+        "created": result.created,
+        "queued": result.queued,
+        "digests": result.digests_queued,
+    }
+
+
+@shared_task(bind=True, max_retries=6)
+def reminders_send_task(self, reminder_ids: list[int]) -> int:
+    """Send a batch; SMTP failures are retried with exponential backoff (1 min … 32 min)."""
+    from tasks_app.services.reminders import reminders_send
+
+    failed = reminders_send(reminder_ids)
+    if failed:
+        raise self.retry(args=[failed], countdown=60 * 2**self.request.retries)
+    return len(reminder_ids)
+
+
+@shared_task(bind=True, max_retries=6)
+def digests_send_task(self, digest_ids: list[int]) -> int:
+    from tasks_app.services.reminders import digests_send
+
+    failed = digests_send(digest_ids)
+    if failed:
+        raise self.retry(args=[failed], countdown=60 * 2**self.request.retries)
+    return len(digest_ids)

@@ -1,0 +1,309 @@
+"""Reminder policy, rule by rule, across 国庆 2026 (1–7 October off; 10 October, a Saturday,
+is a make-up working day), with Django's locmem mail backend."""
+
+import datetime as dt
+import smtplib
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from regions.models import UnitContact, User
+from tasks_app.models import Assignment, Digest, MailLog, Reminder, ReminderPolicy
+from tasks_app.services import assignments as svc
+from tasks_app.services.reminders import digests_send, reminders_send, reminders_sweep
+
+D = dt.date
+BEFORE_HOLIDAY = D(2026, 9, 30)  # Wednesday, the last working day before 国庆
+AFTER_HOLIDAY = D(2026, 10, 8)  # Thursday, the first working day after it
+
+
+@pytest.fixture
+def mailed(world):
+    """Give the people of the world mailboxes, and 小店区政府 a leader contact."""
+    for user, email in (
+        (world.czj, "czj@example.gov.cn"),
+        (world.county, "county@example.gov.cn"),
+        (world.fgw, "fgw@example.gov.cn"),
+        (world.coordinator, "coord@example.gov.cn"),
+    ):
+        User.objects.filter(pk=user.pk).update(email=email)
+    UnitContact.objects.create(unit=world.czj_unit, email="czj-office@example.gov.cn")
+    UnitContact.objects.create(
+        unit=world.czj_unit, email="czj-leader@example.gov.cn", role="leader"
+    )
+    # only 市财政局's own item is in play unless a test says otherwise
+    Assignment.objects.filter(task__plan=world.plan).update(
+        state="done", done_at="2026-01-01T00:00Z", progress=100, signed_at="2026-01-01T00:00Z"
+    )
+    Assignment.objects.filter(pk=world.czj_own.pk).update(
+        state="assigned", done_at=None, progress=0, signed_at=None
+    )
+    return world
+
+
+def due(world, day):
+    Assignment.objects.filter(pk=world.czj_own.pk).update(due_date=day)
+
+
+def sweep_and_send(day):
+    result = reminders_sweep(today=day, enqueue=False)
+    reminders_send(result.reminder_ids)
+    return result
+
+
+def kinds(day):
+    return sorted(Reminder.objects.filter(scheduled_for=day).values_list("kind", flat=True))
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+
+def test_one_working_day_before_a_deadline_just_after_national_day(mailed, mailoutbox):
+    due(mailed, AFTER_HOLIDAY)  # eight calendar days, one working day away
+    sweep_and_send(BEFORE_HOLIDAY)
+    assert kinds(BEFORE_HOLIDAY) == ["before_due"]
+    [mail] = mailoutbox
+    assert mail.subject.startswith("【到期前提醒】一/(二)")
+    assert "还有 1 个工作日到期" in mail.body
+    assert sorted(mail.to) == ["czj-office@example.gov.cn", "czj@example.gov.cn"]
+    html = mail.alternatives[0][0]
+    assert "打开办理页面" in html and f"/tasks/{mailed.czj_own.pk}/" in html
+
+
+def test_five_working_days_before_counts_across_the_holiday(mailed, mailoutbox):
+    due(mailed, D(2026, 10, 14))
+    # working days after 9-30: 10-08, 10-09, 10-10 (调休), 10-12, 10-13, 10-14
+    sweep_and_send(D(2026, 10, 8))
+    assert kinds(D(2026, 10, 8)) == ["before_due"]
+    assert "还有 5 个工作日到期" in mailoutbox[0].body
+    sweep_and_send(BEFORE_HOLIDAY)  # six working days away: nothing
+    assert kinds(BEFORE_HOLIDAY) == []
+
+
+def test_no_mail_on_a_non_working_day(mailed, mailoutbox):
+    due(mailed, D(2026, 10, 3))
+    result = sweep_and_send(D(2026, 10, 3))
+    assert result.workday is False and Reminder.objects.count() == 0 and mailoutbox == []
+
+
+def test_due_date_on_a_holiday_is_announced_on_the_working_day_before(mailed, mailoutbox):
+    due(mailed, D(2026, 10, 3))
+    sweep_and_send(BEFORE_HOLIDAY)
+    assert kinds(BEFORE_HOLIDAY) == ["due_today"]
+    assert mailoutbox[0].subject.startswith("【到期当日提醒】")
+
+
+def test_overdue_every_two_working_days_across_the_holiday(mailed, mailoutbox):
+    due(mailed, D(2026, 9, 29))
+    for day in (BEFORE_HOLIDAY, D(2026, 10, 8), D(2026, 10, 9), D(2026, 10, 10), D(2026, 10, 12)):
+        sweep_and_send(day)
+    overdue = sorted(
+        Reminder.objects.filter(kind="overdue").values_list("scheduled_for", flat=True)
+    )
+    # 2 working days overdue on 10-08, again 2 working days later on 10-10 (调休 Saturday)
+    assert overdue == [D(2026, 10, 8), D(2026, 10, 10)]
+    overdue_mails = [m for m in mailoutbox if m.subject.startswith("【逾期催办】")]
+    assert len(overdue_mails) == 2
+    assert "已逾期 2 个工作日" in overdue_mails[0].body
+
+
+def test_escalation_once_after_five_working_days_to_leaders_and_coordinator(mailed, mailoutbox):
+    due(mailed, D(2026, 9, 24))
+    # 09-25 is 中秋节, then 国庆: the working days after are 09-28, 09-29, 09-30, 10-08, 10-09
+    for day in (D(2026, 10, 8), D(2026, 10, 9), D(2026, 10, 10)):
+        sweep_and_send(day)
+    [escalation] = Reminder.objects.filter(kind="escalation")
+    assert escalation.scheduled_for == D(2026, 10, 9)
+    mail = next(m for m in mailoutbox if m.subject.startswith("【逾期督办"))
+    assert sorted(mail.to) == ["coord@example.gov.cn", "czj-leader@example.gov.cn"]
+
+
+def test_after_three_days_down_the_next_sweep_sends_what_is_due_now(mailed, mailoutbox):
+    due(mailed, D(2026, 9, 10))  # long overdue, nothing was sent while the system was down
+    sweep_and_send(D(2026, 10, 12))
+    assert kinds(D(2026, 10, 12)) == ["escalation", "overdue"]
+    assert len(mailoutbox) == 2
+
+
+def test_policy_is_per_plan(mailed, mailoutbox):
+    ReminderPolicy.objects.create(
+        plan=mailed.plan, before_days="3", on_due_date=False, overdue_every=5, escalate_after=10
+    )
+    due(mailed, AFTER_HOLIDAY)
+    sweep_and_send(BEFORE_HOLIDAY)  # one working day away: this plan only asks at three
+    assert Reminder.objects.count() == 0
+    due(mailed, D(2026, 10, 12))  # 10-08, 10-09, 10-10, 10-12: three after 10-02? no: from 9-30
+    sweep_and_send(D(2026, 10, 8))  # 10-09, 10-10, 10-12: three working days away
+    assert kinds(D(2026, 10, 8)) == ["before_due"]
+
+
+def test_periodic_report_reminder_before_the_reporting_day(mailed, mailoutbox):
+    due(mailed, D(2026, 12, 31))
+    # 一/(二) asks for a report every month; the plan's reporting day is the 25th.
+    sweep_and_send(D(2026, 11, 23))  # two working days before 11-25
+    assert kinds(D(2026, 11, 23)) == ["periodic_report"]
+    assert "本期进展" in mailoutbox[0].body
+    svc.assignment_sign(user=mailed.czj, assignment_id=mailed.czj_own.pk)
+    svc.report_create(user=mailed.czj, assignment_id=mailed.czj_own.pk, text="本月", progress=10)
+    assert (
+        reminders_sweep(today=D(2026, 12, 23), enqueue=False).created.get("periodic_report", 0) == 1
+    )
+
+
+# --- once, and only when still true ----------------------------------------------------------
+
+
+def test_sweeping_twice_sends_each_mail_once(mailed, mailoutbox):
+    due(mailed, AFTER_HOLIDAY)
+    sweep_and_send(BEFORE_HOLIDAY)
+    sweep_and_send(BEFORE_HOLIDAY)
+    assert Reminder.objects.count() == 1 and len(mailoutbox) == 1
+    assert MailLog.objects.get().recipients == "czj-office@example.gov.cn, czj@example.gov.cn"
+
+
+@pytest.mark.parametrize("change", ["done", "reassigned", "extended"])
+def test_a_change_between_sweep_and_send_cancels_the_mail(mailed, mailoutbox, change):
+    due(mailed, AFTER_HOLIDAY)
+    result = reminders_sweep(today=BEFORE_HOLIDAY, enqueue=False)
+    a = Assignment.objects.get(pk=mailed.czj_own.pk)
+    if change == "done":
+        Assignment.objects.filter(pk=a.pk).update(
+            state="done", signed_at=a.created_at, done_at=a.created_at, progress=100
+        )
+    elif change == "reassigned":
+        svc.assignment_reassign(
+            user=mailed.coordinator, assignment_id=a.pk, unit_id=mailed.fgw_unit.pk, reason="r"
+        )
+    else:
+        Assignment.objects.filter(pk=a.pk).update(due_date=D(2026, 12, 31))
+    reminders_send(result.reminder_ids)
+    assert mailoutbox == []
+    reminder = Reminder.objects.get()
+    assert reminder.sent_at is None and reminder.cancelled_at is not None
+    assert (
+        reminder.cancel_reason
+        == {"done": "已办结", "reassigned": "已改派", "extended": "期限已调整"}[change]
+    )
+
+
+def test_crash_between_claim_and_send_the_next_sweep_completes_without_duplicates(
+    mailed, mailoutbox, django_user_model
+):
+    # ten units' worth of due items; the worker dies after sending four of them
+    from tasks_app.models import Task
+
+    due(mailed, AFTER_HOLIDAY)
+    tasks = Task.objects.bulk_create(
+        [
+            Task(
+                plan=mailed.plan,
+                ref=f"八/{n}",
+                title=f"项{n}",
+                due_date=AFTER_HOLIDAY,
+                position=200 + n,
+            )
+            for n in range(9)
+        ]
+    )
+    Assignment.objects.bulk_create(
+        [Assignment(task=t, unit=mailed.czj_unit, due_date=AFTER_HOLIDAY) for t in tasks]
+    )
+    first = reminders_sweep(today=BEFORE_HOLIDAY, enqueue=False)
+    assert len(first.reminder_ids) == 10
+    reminders_send(first.reminder_ids[:4])  # … and then the worker is killed
+    second = reminders_sweep(today=BEFORE_HOLIDAY, enqueue=False)
+    assert sorted(second.reminder_ids) == sorted(first.reminder_ids[4:])
+    reminders_send(second.reminder_ids)
+    reminders_send(first.reminder_ids)  # a late redelivery of the killed batch changes nothing
+    assert len(mailoutbox) == 10
+    assert Reminder.objects.filter(sent_at__isnull=False).count() == 10
+
+
+class FlakySMTP:
+    """An SMTP server that refuses the first message: what we do not control, so a stub."""
+
+    calls = 0
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        FlakySMTP.calls += 1
+        if FlakySMTP.calls == 1:
+            raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
+        from django.core import mail
+
+        mail.outbox.extend(messages)
+        return len(messages)
+
+
+def test_smtp_failure_is_recorded_and_retried(mailed, mailoutbox, settings):
+    settings.EMAIL_BACKEND = "tests.test_reminders.FlakySMTP"
+    FlakySMTP.calls = 0
+    due(mailed, AFTER_HOLIDAY)
+    result = reminders_sweep(today=BEFORE_HOLIDAY, enqueue=False)
+    assert reminders_send(result.reminder_ids) == result.reminder_ids  # failed: to retry
+    reminder = Reminder.objects.get()
+    assert (
+        reminder.sent_at is None
+        and reminder.attempts == 1
+        and "SMTPServerDisconnected" in reminder.last_error
+    )
+    assert reminders_send(result.reminder_ids) == []
+    reminder.refresh_from_db()
+    assert reminder.sent_at is not None and reminder.attempts == 2 and len(mailoutbox) == 1
+
+
+def test_sweep_query_count_does_not_grow_with_assignments(mailed):
+    from tasks_app.models import Task
+
+    def count() -> int:
+        Reminder.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            reminders_sweep(today=D(2026, 10, 8), enqueue=False)
+        heads = [q["sql"].split("(", 1)[0] for q in queries.captured_queries]
+        # a bulk insert split into batches counts once
+        return len(
+            [h for i, h in enumerate(heads) if not (h.startswith("INSERT") and heads[i - 1] == h)]
+        )
+
+    due(mailed, D(2026, 10, 9))
+    one = count()
+    tasks = Task.objects.bulk_create(
+        [
+            Task(
+                plan=mailed.plan,
+                ref=f"七/{n}",
+                title="t",
+                due_date=D(2026, 10, 9),
+                position=300 + n,
+            )
+            for n in range(300)
+        ]
+    )
+    Assignment.objects.bulk_create(
+        [Assignment(task=t, unit=mailed.county_unit, due_date=D(2026, 10, 9)) for t in tasks]
+    )
+    many = count()
+    assert Reminder.objects.filter(kind="before_due").count() == 301
+    assert many == one
+
+
+# --- digests ----------------------------------------------------------------------------------
+
+
+def test_weekly_digest_once_a_week_with_opt_out_and_daily_coordinator_summary(mailed, mailoutbox):
+    due(mailed, D(2026, 9, 29))
+    User.objects.filter(pk=mailed.czj.pk).update(receives_digests=False)
+    first = reminders_sweep(today=D(2026, 10, 8), enqueue=False)
+    digests_send(first.digest_ids, today=D(2026, 10, 8))
+    again = reminders_sweep(today=D(2026, 10, 9), enqueue=False)
+    digests_send(again.digest_ids, today=D(2026, 10, 9))
+    weekly = [m for m in mailoutbox if m.subject.startswith("【每周汇总】")]
+    assert len(weekly) == 1  # one a week however many sweeps
+    assert weekly[0].to == ["czj-office@example.gov.cn"]  # the opted-out user is not mailed
+    assert "已逾期 2 个工作日" in weekly[0].body
+    daily = [m for m in mailoutbox if m.subject.startswith("【逾期汇总】")]
+    assert [m.to for m in daily] == [["coord@example.gov.cn"], ["coord@example.gov.cn"]]
+    assert Digest.objects.filter(kind="coordinator_daily", sent_at__isnull=False).count() == 2
