@@ -18,11 +18,14 @@ def import_job_parse_task(job_id: int) -> str:
 
 
 @shared_task
-def reminder_sweep_task() -> dict:
-    """Beat runs this every morning; on a non-working day it does nothing."""
+def reminder_sweep_task(day: str | None = None) -> dict:
+    """Beat runs this every morning (for today); on a non-working day it does nothing.
+    An operator may re-run it for a given day (ISO date): it only sends what was not sent."""
+    import datetime as dt
+
     from tasks_app.services.reminders import reminders_sweep
 
-    result = reminders_sweep()
+    result = reminders_sweep(today=dt.date.fromisoformat(day) if day else None)
     return {
         "day": result.day.isoformat(),
         "workday": result.workday,

@@ -84,6 +84,7 @@ class Process:
 
 
 def celery_worker(env: dict, *, queue_name: str = "celery") -> Process:
+    env = {**env, "CELERY_QUEUE": queue_name}  # what the worker itself queues stays here too
     worker = Process(
         [
             str(VENV_BIN / "celery"),

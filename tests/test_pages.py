@@ -18,6 +18,8 @@ ADMIN_MODELS = [
     "tasks_app/progressreport",
     "tasks_app/extensionrequest",
     "tasks_app/reminder",
+    "tasks_app/maillog",
+    "tasks_app/digest",
 ]
 
 

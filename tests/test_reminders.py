@@ -307,3 +307,13 @@ def test_weekly_digest_once_a_week_with_opt_out_and_daily_coordinator_summary(ma
     daily = [m for m in mailoutbox if m.subject.startswith("【逾期汇总】")]
     assert [m.to for m in daily] == [["coord@example.gov.cn"], ["coord@example.gov.cn"]]
     assert Digest.objects.filter(kind="coordinator_daily", sent_at__isnull=False).count() == 2
+
+
+def test_every_sent_mail_is_in_the_coordinators_mail_log(mailed, mailoutbox, client):
+    due(mailed, AFTER_HOLIDAY)
+    sweep_and_send(BEFORE_HOLIDAY)
+    client.force_login(mailed.coordinator)
+    listing = client.get("/admin/tasks_app/maillog/")
+    assert [m.subject for m in listing.context["cl"].result_list] == [mailoutbox[0].subject]
+    client.force_login(mailed.other_coordinator)
+    assert list(client.get("/admin/tasks_app/maillog/").context["cl"].result_list) == []
