@@ -5,6 +5,7 @@ import datetime as dt
 import smtplib
 
 import pytest
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -220,13 +221,10 @@ def test_crash_between_claim_and_send_the_next_sweep_completes_without_duplicate
     assert Reminder.objects.filter(sent_at__isnull=False).count() == 10
 
 
-class FlakySMTP:
+class FlakySMTP(BaseEmailBackend):
     """An SMTP server that refuses the first message: what we do not control, so a stub."""
 
     calls = 0
-
-    def __init__(self, *args, **kwargs):
-        pass
 
     def send_messages(self, messages):
         FlakySMTP.calls += 1

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
@@ -306,6 +306,11 @@ def _why_not(reminder: Reminder) -> str:
 
 def reminders_send(reminder_ids: list[int]) -> list[int]:
     """Send each reminder once; returns the ids whose sending failed (to retry)."""
+    with get_connection() as smtp:  # one SMTP connection for the batch
+        return _reminders_send(reminder_ids, smtp)
+
+
+def _reminders_send(reminder_ids: list[int], smtp) -> list[int]:
     failed = []
     for pk in reminder_ids:
         with transaction.atomic():
@@ -343,6 +348,7 @@ def reminders_send(reminder_ids: list[int]) -> list[int]:
                 "link": _link("assignment_detail", assignment.pk),
             }
             message = _message("reminder", context, to)
+            message.connection = smtp
             try:
                 message.send()
             except MAIL_ERRORS as exc:
@@ -366,8 +372,12 @@ def reminders_send(reminder_ids: list[int]) -> list[int]:
 
 
 def digests_send(digest_ids: list[int], *, today: dt.date | None = None) -> list[int]:
+    with get_connection() as smtp:
+        return _digests_send(digest_ids, today or timezone.localdate(), smtp)
+
+
+def _digests_send(digest_ids: list[int], today: dt.date, smtp) -> list[int]:
     failed = []
-    today = today or timezone.localdate()
     for pk in digest_ids:
         with transaction.atomic():
             digest = (
@@ -402,6 +412,7 @@ def digests_send(digest_ids: list[int], *, today: dt.date | None = None) -> list
                 item.link = _link("assignment_detail", item.pk)
             context = {"digest": digest, "items": items, "today": today, "link": _link("my_tasks")}
             message = _message(template, context, to)
+            message.connection = smtp
             try:
                 message.send()
             except MAIL_ERRORS as exc:
