@@ -180,6 +180,10 @@ def reminders_sweep(*, today: dt.date | None = None, enqueue: bool = True) -> Sw
     with transaction.atomic():
         for policy, scope in _policy_groups():
             for kind, queryset in _rule_querysets(today, policy, scope):
+                recorded = Reminder.objects.filter(
+                    assignment=OuterRef("pk"), kind=kind, scheduled_for=today
+                )
+                queryset = queryset.exclude(Exists(recorded))  # a re-run only adds what is new
                 rows = [
                     Reminder(
                         assignment_id=pk,
