@@ -20,6 +20,7 @@ urlpatterns = [
         name="assignment_extension",
     ),
     path("evidence/<int:evidence_id>/", task_views.evidence_download, name="evidence_download"),
+    path("account/digests/", task_views.digest_preference, name="digest_preference"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/workplans/parse/", task_apis.WorkPlanParseApi.as_view(), name="api-workplan-parse"),

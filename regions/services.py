@@ -381,3 +381,8 @@ def user_upsert(
         roles_setup()  # a fresh installation: create the role groups on first use
     user.groups.set(Group.objects.filter(name__in=group_names))
     return user
+
+
+def user_set_digest_preference(*, user: User, receives: bool) -> None:
+    """Digests (weekly, daily summaries) may be declined; deadline mails may not."""
+    User.objects.filter(pk=user.pk).update(receives_digests=receives)

@@ -185,6 +185,19 @@ def assignment_extension(request, assignment_id: int):
 
 
 @login_required
+@require_POST
+def digest_preference(request):
+    """A user opts in or out of digest mails (never of deadline reminders or escalations)."""
+    from regions.services import user_set_digest_preference
+
+    user_set_digest_preference(
+        user=request.user, receives=bool(request.POST.get("receives_digests"))
+    )
+    messages.success(request, "已保存邮件设置。")
+    return redirect("my_tasks")
+
+
+@login_required
 def evidence_download(request, evidence_id: int):
     try:
         evidence = evidence_get_for_user(user=request.user, evidence_id=evidence_id)

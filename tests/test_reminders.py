@@ -315,3 +315,38 @@ def test_every_sent_mail_is_in_the_coordinators_mail_log(mailed, mailoutbox, cli
     assert [m.subject for m in listing.context["cl"].result_list] == [mailoutbox[0].subject]
     client.force_login(mailed.other_coordinator)
     assert list(client.get("/admin/tasks_app/maillog/").context["cl"].result_list) == []
+
+
+def test_periodic_report_reminder_counts_back_across_national_day(mailed, mailoutbox):
+    from tasks_app.models import WorkPlan
+
+    WorkPlan.objects.filter(pk=mailed.plan.pk).update(report_day=8)  # report by 10-08
+    due(mailed, D(2026, 12, 31))
+    sweep_and_send(D(2026, 9, 28))  # three working days before 10-08: not yet
+    sweep_and_send(D(2026, 9, 29))  # 09-30 and 10-08: two working days before
+    assert kinds(D(2026, 9, 29)) == ["periodic_report"]
+    assert [m.subject[:8] for m in mailoutbox] == ["【定期反馈提醒】"]
+
+
+def test_years_the_calendar_does_not_know_fall_back_to_weekdays_with_a_warning(caplog):
+    from tasks_app.workdays import is_workday
+
+    caplog.set_level("WARNING", logger="tasks_app.workdays")
+    assert is_workday(D(2031, 1, 6)) is True  # a Monday
+    assert is_workday(D(2031, 1, 4)) is False  # a Saturday
+    assert "no holiday data for 2031" in caplog.text
+
+
+def test_a_user_opts_out_of_digests_but_not_of_deadlines(mailed, mailoutbox, client):
+    client.force_login(mailed.czj)
+    client.post("/account/digests/", {"receives_digests": ""})
+    assert User.objects.get(pk=mailed.czj.pk).receives_digests is False
+    due(mailed, AFTER_HOLIDAY)
+    result = sweep_and_send(BEFORE_HOLIDAY)
+    digests_send(result.digest_ids, today=BEFORE_HOLIDAY)
+    reminder = next(m for m in mailoutbox if m.subject.startswith("【到期前提醒】"))
+    assert "czj@example.gov.cn" in reminder.to  # deadlines still reach them
+    weekly = next(m for m in mailoutbox if m.subject.startswith("【每周汇总】"))
+    assert "czj@example.gov.cn" not in weekly.to
+    client.post("/account/digests/", {"receives_digests": "on"})
+    assert User.objects.get(pk=mailed.czj.pk).receives_digests is True
