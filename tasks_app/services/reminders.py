@@ -352,26 +352,15 @@ def _reminders_send(reminder_ids: list[int], smtp) -> list[int]:
                 "link": _link("assignment_detail", assignment.pk),
             }
             message = _message("reminder", context, to)
-            message.connection = smtp
-            try:
-                message.send()
-            except MAIL_ERRORS as exc:
-                reminder.attempts += 1
-                reminder.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                reminder.save(update_fields=["attempts", "last_error", "updated_at"])
-                failed.append(pk)
-                continue
-            reminder.sent_at = timezone.now()
-            reminder.attempts += 1
-            reminder.save(update_fields=["sent_at", "attempts", "updated_at"])
-            MailLog.objects.create(
+            if not _deliver(
+                reminder,
+                message,
+                smtp,
                 region_id=assignment.task.plan.region_id,
                 kind=reminder.kind,
-                recipients=", ".join(to),
-                subject=message.subject,
-                body=message.body,
                 reminder=reminder,
-            )
+            ):
+                failed.append(pk)
     return failed
 
 
@@ -416,27 +405,34 @@ def _digests_send(digest_ids: list[int], today: dt.date, smtp) -> list[int]:
                 item.link = _link("assignment_detail", item.pk)
             context = {"digest": digest, "items": items, "today": today, "link": _link("my_tasks")}
             message = _message(template, context, to)
-            message.connection = smtp
-            try:
-                message.send()
-            except MAIL_ERRORS as exc:
-                digest.attempts += 1
-                digest.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                digest.save(update_fields=["attempts", "last_error", "updated_at"])
+            if not _deliver(
+                digest, message, smtp, region_id=region_id, kind=digest.kind, digest=digest
+            ):
                 failed.append(pk)
-                continue
-            digest.sent_at = timezone.now()
-            digest.attempts += 1
-            digest.save(update_fields=["sent_at", "attempts", "updated_at"])
-            MailLog.objects.create(
-                region_id=region_id,
-                kind=digest.kind,
-                recipients=", ".join(to),
-                subject=message.subject,
-                body=message.body,
-                digest=digest,
-            )
     return failed
+
+
+def _deliver(row, message: EmailMultiAlternatives, smtp, *, region_id, kind: str, **log) -> bool:
+    """Send one mail for a reminder or digest row and record it; False if SMTP refused."""
+    message.connection = smtp
+    row.attempts += 1
+    try:
+        message.send()
+    except MAIL_ERRORS as exc:
+        row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        row.save(update_fields=["attempts", "last_error", "updated_at"])
+        return False
+    row.sent_at = timezone.now()
+    row.save(update_fields=["sent_at", "attempts", "updated_at"])
+    MailLog.objects.create(
+        region_id=region_id,
+        kind=kind,
+        recipients=", ".join(message.to),
+        subject=message.subject,
+        body=message.body,
+        **log,
+    )
+    return True
 
 
 def _open_items(queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:
