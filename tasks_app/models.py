@@ -256,6 +256,9 @@ class Assignment(TimeStampedModel):
     submitted_at = models.DateTimeField(_("提交办结时间"), null=True, blank=True)
     done_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     last_report_at = models.DateTimeField(_("最近反馈时间"), null=True, blank=True)
+    returns = models.PositiveSmallIntegerField(
+        _("被退回次数"), default=0, help_text=_("办结申请被退回的次数(统计用)。")
+    )
 
     history = HistoricalRecords()
 

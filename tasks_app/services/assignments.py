@@ -247,6 +247,7 @@ def report_review(*, user: User, report_id: int, accept: bool, comment: str = ""
             raise ApplicationError("退回时请填写退回理由。")
         report.review_status = ProgressReport.Review.RETURNED
         assignment.state = State.IN_PROGRESS
+        assignment.returns += 1
         reason = f"退回:{comment}"
     report.reviewed_by, report.reviewed_at, report.review_comment = user, now, comment
     _save(report, user, reason)

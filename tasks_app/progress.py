@@ -1,0 +1,234 @@
+"""Progress figures, aggregated in SQL: per county (or any region's children), per unit,
+per task, the plan matrix, the overdue list. One query per table, whatever the size."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
+
+from regions.models import Region, User
+from regions.selectors import region_subtree_q
+from tasks_app.access import assignments_for_user
+from tasks_app.models import Assignment
+from tasks_app.selectors import assignments_with_status, today
+
+State = Assignment.State
+
+
+@dataclass(frozen=True)
+class ProgressFilters:
+    plan_id: int | None = None
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+
+
+@dataclass
+class Row:
+    key: int | None
+    name: str
+    total: int
+    done: int
+    done_on_time: int
+    overdue: int
+    returned: int
+    missed_reports: int
+
+    @property
+    def completion_rate(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+    @property
+    def on_time_rate(self) -> float:
+        """Of what is done, the share done by its due date."""
+        return self.done_on_time / self.done if self.done else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.key,
+            "name": self.name,
+            "assignments": self.total,
+            "done": self.done,
+            "done_on_time": self.done_on_time,
+            "overdue": self.overdue,
+            "returned": self.returned,
+            "missed_reports": self.missed_reports,
+            "completion_rate": round(self.completion_rate, 4),
+            "on_time_rate": round(self.on_time_rate, 4),
+        }
+
+
+FIGURES = {
+    "total": Count("id"),
+    "done": Count("id", filter=Q(state=State.DONE)),
+    "done_on_time": Count("id", filter=Q(state=State.DONE, done_at__date__lte=F("due_date"))),
+    "overdue": Count("id", filter=Q(is_overdue=True)),
+    "returned": Count("id", filter=Q(returns__gt=0)),
+    "missed_reports": Count("id", filter=Q(missed_report=True)),
+}
+
+
+def _scoped(user: User, filters: ProgressFilters, on: dt.date) -> QuerySet[Assignment]:
+    queryset = assignments_with_status(assignments_for_user(user), on=on)
+    if filters.plan_id:
+        queryset = queryset.filter(task__plan_id=filters.plan_id)
+    if filters.due_from:
+        queryset = queryset.filter(due_date__gte=filters.due_from)
+    if filters.due_to:
+        queryset = queryset.filter(due_date__lte=filters.due_to)
+    return queryset
+
+
+def child_region_of(region: Region, prefix: str = "unit__region") -> Case:
+    """The direct child of `region` that contains the unit's region (NULL: `region` itself)."""
+    return Case(
+        When(**{f"{prefix}__parent_id": region.pk}, then=F(f"{prefix}_id")),
+        When(**{f"{prefix}__parent__parent_id": region.pk}, then=F(f"{prefix}__parent_id")),
+        When(
+            **{f"{prefix}__parent__parent__parent_id": region.pk},
+            then=F(f"{prefix}__parent__parent_id"),
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def _rows(grouped, key: str, names: dict) -> list[Row]:
+    return [
+        Row(
+            key=row[key],
+            name=names.get(row[key], "本级部门及单位"),
+            **{name: row[name] for name in FIGURES},
+        )
+        for row in grouped
+    ]
+
+
+def progress_by_region(
+    *, user: User, region: Region, filters: ProgressFilters, on: dt.date | None = None
+) -> list[Row]:
+    """Per direct child of `region` (its counties, for a city); units of `region` itself
+    form one row of their own. Two queries: the figures, and the children's names."""
+    on = on or today()
+    grouped = (
+        _scoped(user, filters, on)
+        .filter(region_subtree_q(region, prefix="unit__region__"))
+        .annotate(child=child_region_of(region))
+        .values("child")
+        .annotate(**FIGURES)
+        .order_by("child")
+    )
+    names = dict(Region.objects.filter(parent=region).values_list("pk", "name"))
+    rows = _rows(grouped, "child", names)
+    # children with no assignments still appear, with zeros
+    present = {r.key for r in rows}
+    rows += [Row(pk, name, 0, 0, 0, 0, 0, 0) for pk, name in names.items() if pk not in present]
+    return sorted(rows, key=lambda r: (r.key is None, -r.completion_rate, r.name))
+
+
+def progress_by_unit(
+    *,
+    user: User,
+    region: Region | None,
+    filters: ProgressFilters,
+    kind: str = "",
+    on: dt.date | None = None,
+) -> list[Row]:
+    on = on or today()
+    queryset = _scoped(user, filters, on)
+    if region is not None:
+        queryset = queryset.filter(region_subtree_q(region, prefix="unit__region__"))
+    if kind:
+        queryset = queryset.filter(unit__kind=kind)
+    grouped = (
+        queryset.values("unit_id", "unit__short_name")
+        .annotate(**FIGURES)
+        .order_by("unit__short_name")
+    )
+    return [
+        Row(key=row["unit_id"], name=row["unit__short_name"], **{n: row[n] for n in FIGURES})
+        for row in grouped
+    ]
+
+
+def overdue_list(*, user: User, filters: ProgressFilters, on: dt.date | None = None):
+    on = on or today()
+    return (
+        _scoped(user, filters, on)
+        .filter(is_overdue=True)
+        .select_related("task__plan", "unit")
+        .order_by("due_date", "unit__short_name")
+    )
+
+
+@dataclass
+class Matrix:
+    columns: list[tuple[int | None, str]]
+    rows: list[tuple[object, list[Assignment | None]]]  # (task, one cell per column)
+    column_totals: list[Row]
+
+
+def plan_matrix(
+    *, user: User, plan_id: int, region: Region, by: str = "county", on: dt.date | None = None
+) -> Matrix:
+    """Tasks down, counties (or units) across; each cell the assignment with its light.
+    Three queries: the cells, the column names, the tasks."""
+    on = on or today()
+    cells = (
+        _scoped(user, ProgressFilters(plan_id=plan_id), on)
+        .select_related("unit", "task")
+        .order_by("task__position", "unit__short_name")
+    )
+    if by == "county":
+        cells = cells.annotate(column=child_region_of(region)).filter(column__isnull=False)
+        names = dict(Region.objects.filter(parent=region).values_list("pk", "name"))
+    else:
+        cells = cells.annotate(column=F("unit_id"))
+        names = {}
+    cells = list(cells)
+    if by != "county":
+        names = {c.unit_id: c.unit.short_name for c in cells}
+    columns = sorted(names.items(), key=lambda kv: kv[1])
+    index = {key: i for i, (key, _n) in enumerate(columns)}
+    tasks: dict[int, list] = {}
+    task_objects = {}
+    for cell in cells:
+        row = tasks.setdefault(cell.task_id, [None] * len(columns))
+        task_objects[cell.task_id] = cell.task
+        slot = index[cell.column]
+        # a county may have several units on one task: show the least advanced
+        if row[slot] is None or _rank(cell) < _rank(row[slot]):
+            row[slot] = cell
+    rows = [
+        (task_objects[pk], row)
+        for pk, row in sorted(tasks.items(), key=lambda kv: task_objects[kv[0]].position)
+    ]
+    totals = []
+    for i, (key, name) in enumerate(columns):
+        column = [row[i] for _t, row in rows if row[i] is not None]
+        totals.append(
+            Row(
+                key,
+                name,
+                len(column),
+                sum(c.state == State.DONE for c in column),
+                sum(
+                    c.state == State.DONE and c.done_at and c.done_at.date() <= c.due_date
+                    for c in column
+                ),
+                sum(bool(c.is_overdue) for c in column),
+                sum(c.returns > 0 for c in column),
+                sum(bool(c.missed_report) for c in column),
+            )
+        )
+    return Matrix(columns=columns, rows=rows, column_totals=totals)
+
+
+_ORDER = {"red": 0, "grey": 1, "yellow": 2, "green": 3, "blue": 4}
+
+
+def _rank(cell: Assignment) -> int:
+    return _ORDER.get(cell.light, 5)
+
+

@@ -1,0 +1,149 @@
+"""Progress figures per county and per unit, by hand on a small plan; constant queries."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from regions.models import Region, Unit
+from tasks_app.models import Assignment
+from tasks_app.progress import ProgressFilters, plan_matrix, progress_by_region, progress_by_unit
+from tasks_app.services import assignments as svc
+
+ON = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def history(world):
+    """Known history: of the ten county assignments of 一/(三) (due 2026-12-31),
+    小店区 done on time, 迎泽区 done late (after a due date moved back), 杏花岭区 returned once,
+    尖草坪区 overdue; 市财政局 done on time on 一/(二)."""
+    plan = world.plan
+    county = {
+        u.region.name: Assignment.objects.get(task__plan=plan, task__ref="一/(三)", unit=u)
+        for u in Unit.objects.filter(kind="government", region__parent=world.region)
+    }
+    from regions.services import user_upsert
+
+    def finish(assignment, when):
+        user = user_upsert(
+            username=f"u{assignment.unit_id}",
+            password="pw-123456",
+            role="unit_user",
+            unit=assignment.unit,
+        )
+        svc.assignment_sign(user=user, assignment_id=assignment.pk)
+        report = svc.report_create(
+            user=user, assignment_id=assignment.pk, text="done", progress=100, completion=True
+        )
+        svc.report_review(user=world.coordinator, report_id=report.pk, accept=True)
+        Assignment.objects.filter(pk=assignment.pk).update(done_at=when)
+        return user
+
+    finish(county["小店区"], timezone.make_aware(dt.datetime(2026, 11, 1, 10)))
+    finish(county["迎泽区"], timezone.make_aware(dt.datetime(2026, 11, 10, 10)))
+    Assignment.objects.filter(pk=county["迎泽区"].pk).update(due_date=dt.date(2026, 11, 5))
+    user = user_upsert(
+        username="xhl", password="pw-123456", role="unit_user", unit=county["杏花岭区"].unit
+    )
+    svc.assignment_sign(user=user, assignment_id=county["杏花岭区"].pk)
+    report = svc.report_create(
+        user=user, assignment_id=county["杏花岭区"].pk, text="x", progress=100, completion=True
+    )
+    svc.report_review(user=world.coordinator, report_id=report.pk, accept=False, comment="补充")
+    Assignment.objects.filter(pk=county["尖草坪区"].pk).update(due_date=dt.date(2026, 11, 1))
+    finish(world.czj_own, timezone.make_aware(dt.datetime(2026, 3, 1, 10)))
+    return county
+
+
+def test_per_county_figures_agree_with_a_hand_count(world, history):
+    rows = {
+        r.name: r
+        for r in progress_by_region(
+            user=world.coordinator,
+            region=world.region,
+            filters=ProgressFilters(plan_id=world.plan.pk),
+            on=ON,
+        )
+    }
+    assert len(rows) == 11  # ten counties and the city's own departments
+    xd, yz, xhl, jcp = rows["小店区"], rows["迎泽区"], rows["杏花岭区"], rows["尖草坪区"]
+    assert (xd.total, xd.done, xd.done_on_time, xd.overdue) == (1, 1, 1, 0)
+    assert (yz.total, yz.done, yz.done_on_time) == (1, 1, 0)
+    assert (xhl.done, xhl.returned, xhl.overdue) == (0, 1, 0)
+    assert (jcp.overdue, jcp.completion_rate) == (1, 0.0)
+    assert (xd.completion_rate, xd.on_time_rate, yz.on_time_rate) == (1.0, 1.0, 0.0)
+    city = rows["本级部门及单位"]  # 市发改委 ×1 and 市财政局 ×2 (一/(一) due 6月底前: overdue)
+    assert (city.total, city.done, city.overdue) == (3, 1, 2)
+
+
+def test_per_unit_figures(world, history):
+    rows = {
+        r.name: r
+        for r in progress_by_unit(
+            user=world.coordinator,
+            region=world.region,
+            filters=ProgressFilters(plan_id=world.plan.pk),
+            kind="department",
+            on=ON,
+        )
+    }
+    assert set(rows) == {"市发改委", "市财政局"}
+    assert (rows["市财政局"].total, rows["市财政局"].done, rows["市财政局"].done_on_time) == (
+        2,
+        1,
+        1,
+    )
+
+
+def test_other_regions_coordinator_sees_nothing(world, history):
+    rows = progress_by_region(
+        user=world.other_coordinator, region=world.region, filters=ProgressFilters(), on=ON
+    )
+    assert sum(r.total for r in rows) == 0
+
+
+def test_matrix_has_a_cell_per_county_and_task(world, history):
+    matrix = plan_matrix(user=world.coordinator, plan_id=world.plan.pk, region=world.region, on=ON)
+    assert [name for _k, name in matrix.columns][:2] == sorted(name for _k, name in matrix.columns)[
+        :2
+    ]
+    assert len(matrix.columns) == 10
+    [(task, cells)] = matrix.rows
+    assert task.ref == "一/(三)" and all(cells)
+    lights = {matrix.columns[i][1]: c.light for i, c in enumerate(cells)}
+    assert lights["小店区"] == "blue" and lights["尖草坪区"] == "red"
+
+
+def test_region_progress_takes_the_same_queries_for_2_and_50_counties(
+    world, django_assert_num_queries
+):
+    def count(region):
+        with CaptureQueriesContext(connection) as queries:
+            progress_by_region(
+                user=world.coordinator, region=region, filters=ProgressFilters(), on=ON
+            )
+        return len(queries.captured_queries)
+
+    small = Region.objects.create(
+        code="140200", name="小市", level="prefecture", parent=world.region.parent
+    )
+    big = Region.objects.create(
+        code="140300", name="大市", level="prefecture", parent=world.region.parent
+    )
+    for parent, n in ((small, 2), (big, 50)):
+        for i in range(n):
+            county = Region.objects.create(
+                code=f"{parent.code[:4]}{i + 1:02d}",
+                name=f"{parent.name}县{i}",
+                level="county",
+                parent=parent,
+            )
+            Unit.objects.create(region=county, short_name=f"{county.name}政府", kind="government")
+    world.coordinator.region = world.region.parent  # the province: sees both
+    world.coordinator.save()
+    assert count(small) == count(big)
+    rows = progress_by_region(user=world.coordinator, region=big, filters=ProgressFilters(), on=ON)
+    assert len(rows) == 50 and sum(r.overdue for r in rows) == 25
