@@ -133,6 +133,11 @@ def test_region_progress_takes_the_same_queries_for_2_and_50_counties(
     big = Region.objects.create(
         code="140300", name="大市", level="prefecture", parent=world.region.parent
     )
+    from tasks_app.models import Task
+
+    task = Task.objects.create(
+        plan=world.plan, ref="九", title="各地", due_date=dt.date(2026, 12, 31), position=99
+    )
     for parent, n in ((small, 2), (big, 50)):
         for i in range(n):
             county = Region.objects.create(
@@ -141,7 +146,11 @@ def test_region_progress_takes_the_same_queries_for_2_and_50_counties(
                 level="county",
                 parent=parent,
             )
-            Unit.objects.create(region=county, short_name=f"{county.name}政府", kind="government")
+            unit = Unit.objects.create(
+                region=county, short_name=f"{county.name}政府", kind="government"
+            )
+            late = dt.date(2026, 11, 1) if i % 2 else task.due_date
+            Assignment.objects.create(task=task, unit=unit, due_date=late)
     world.coordinator.region = world.region.parent  # the province: sees both
     world.coordinator.save()
     assert count(small) == count(big)
