@@ -10,7 +10,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.errors import ApplicationError
 from regions.admin import ScopedAdmin
-from tasks_app import access, admin_views
+from tasks_app import access, admin_views, progress_views
 from tasks_app.models import (
     Assignment,
     Digest,
@@ -67,11 +67,13 @@ class WorkPlanAdmin(HistoryScopedAdmin):
             reverse("admin:tasks_app_assignment_changelist") + f"?task__plan__id__exact={obj.pk}"
         )
         return format_html(
-            '<a href="{}">{} 个任务</a> · <a href="{}">{} 个交办事项</a>',
+            '<a href="{}">{} 个任务</a> · <a href="{}">{} 个交办事项</a> · '
+            '<a href="{}">进展矩阵</a>',
             tasks,
             obj.tasks.count(),
             assignments,
             Assignment.objects.filter(task__plan=obj).count(),
+            reverse("admin:tasks_app_progress_matrix", args=[obj.pk]),
         )
 
     def get_urls(self):
@@ -92,6 +94,26 @@ class WorkPlanAdmin(HistoryScopedAdmin):
                     )
                 ),
                 name="tasks_app_workplan_import_review",
+            ),
+            path(
+                "progress/",
+                wrap(lambda r: progress_views.region_progress_view(r, self._context(r))),
+                name="tasks_app_progress_regions",
+            ),
+            path(
+                "progress/units/",
+                wrap(lambda r: progress_views.unit_progress_view(r, self._context(r))),
+                name="tasks_app_progress_units",
+            ),
+            path(
+                "progress/overdue/",
+                wrap(lambda r: progress_views.overdue_view(r, self._context(r))),
+                name="tasks_app_progress_overdue",
+            ),
+            path(
+                "<int:plan_id>/matrix/",
+                wrap(lambda r, plan_id: progress_views.matrix_view(r, plan_id, self._context(r))),
+                name="tasks_app_progress_matrix",
             ),
             *super().get_urls(),
         ]

@@ -230,5 +230,3 @@ _ORDER = {"red": 0, "grey": 1, "yellow": 2, "green": 3, "blue": 4}
 
 def _rank(cell: Assignment) -> int:
     return _ORDER.get(cell.light, 5)
-
-

@@ -156,3 +156,46 @@ def test_region_progress_takes_the_same_queries_for_2_and_50_counties(
     assert count(small) == count(big)
     rows = progress_by_region(user=world.coordinator, region=big, filters=ProgressFilters(), on=ON)
     assert len(rows) == 50 and sum(r.overdue for r in rows) == 25
+
+
+def test_pages_show_the_figures_and_chart_to_coordinator_and_leader(client, world, history):
+    for user in (world.coordinator, world.leader):
+        client.force_login(user)
+        page = client.get("/admin/tasks_app/workplan/progress/", {"plan": world.plan.pk})
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert 'id="progress-chart"' in body and "<rect" in body and "小店区" in body
+        rows = {r.name: r for r in page.context["rows"]}
+        assert rows["小店区"].done == 1
+        units = client.get("/admin/tasks_app/workplan/progress/units/", {"plan": world.plan.pk})
+        assert "市财政局" in units.content.decode()
+        matrix = client.get(f"/admin/tasks_app/workplan/{world.plan.pk}/matrix/")
+        assert matrix.status_code == 200 and "尖草坪区" in matrix.content.decode()
+        overdue = client.get("/admin/tasks_app/workplan/progress/overdue/").content.decode()
+        assert "尖草坪区政府" in overdue
+
+
+def test_pages_are_not_found_for_units_and_other_regions(client, world):
+    client.force_login(world.other_coordinator)
+    assert client.get(f"/admin/tasks_app/workplan/{world.plan.pk}/matrix/").status_code == 404
+    client.force_login(world.czj)
+    assert client.get("/admin/tasks_app/workplan/progress/").status_code == 302  # not staff
+
+
+def test_progress_pages_take_the_same_queries_for_few_and_many_counties(client, world):
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.coordinator)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/admin/tasks_app/workplan/progress/").status_code == 200
+        return len(queries.captured_queries)
+
+    before = count()
+    for i in range(30):
+        county = Region.objects.create(
+            code=f"1401{50 + i}", name=f"新县{i}", level="county", parent=world.region
+        )
+        Unit.objects.create(region=county, short_name=f"新县{i}政府", kind="government")
+    assert count() == before
