@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tasks_app import apis as task_apis
+from tasks_app import reporting_apis
 from tasks_app import views as task_views
 
 urlpatterns = [
@@ -56,6 +57,23 @@ urlpatterns = [
         "api/extension-requests/<int:request_id>/decide/",
         task_apis.ExtensionDecideApi.as_view(),
         name="api-extension-decide",
+    ),
+    path(
+        "api/progress/regions/",
+        reporting_apis.RegionProgressApi.as_view(),
+        name="api-progress-regions",
+    ),
+    path(
+        "api/progress/units/", reporting_apis.UnitProgressApi.as_view(), name="api-progress-units"
+    ),
+    path(
+        "api/progress/tasks/", reporting_apis.TaskProgressApi.as_view(), name="api-progress-tasks"
+    ),
+    path("api/progress/overdue/", reporting_apis.OverdueApi.as_view(), name="api-progress-overdue"),
+    path(
+        "api/progress/matrix/<int:plan_id>/",
+        reporting_apis.MatrixApi.as_view(),
+        name="api-progress-matrix",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, When
+from django.utils import timezone
 
 from regions.models import Region, User
 from regions.selectors import region_subtree_q
@@ -22,6 +23,7 @@ class ProgressFilters:
     plan_id: int | None = None
     due_from: dt.date | None = None
     due_to: dt.date | None = None
+    as_of: dt.date | None = None  # the state of things at the end of that day, from history
 
 
 @dataclass
@@ -69,8 +71,26 @@ FIGURES = {
 }
 
 
+def _as_of(user: User, day: dt.date) -> QuerySet:
+    """Each visible assignment as its history recorded it at the end of `day`."""
+    history = Assignment.history.model
+    end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+    latest = (
+        history.objects.filter(history_date__lt=end).values("id").annotate(last=Max("history_id"))
+    )
+    return (
+        history.objects.filter(history_id__in=latest.values("last"))
+        .exclude(history_type="-")
+        .filter(id__in=assignments_for_user(user).values("pk"))
+    )
+
+
 def _scoped(user: User, filters: ProgressFilters, on: dt.date) -> QuerySet[Assignment]:
-    queryset = assignments_with_status(assignments_for_user(user), on=on)
+    if filters.as_of:
+        on = filters.as_of
+        queryset = assignments_with_status(_as_of(user, filters.as_of), on=on)
+    else:
+        queryset = assignments_with_status(assignments_for_user(user), on=on)
     if filters.plan_id:
         queryset = queryset.filter(task__plan_id=filters.plan_id)
     if filters.due_from:
@@ -148,6 +168,26 @@ def progress_by_unit(
     )
     return [
         Row(key=row["unit_id"], name=row["unit__short_name"], **{n: row[n] for n in FIGURES})
+        for row in grouped
+    ]
+
+
+def progress_by_task(
+    *, user: User, filters: ProgressFilters, on: dt.date | None = None
+) -> list[Row]:
+    on = on or today()
+    grouped = (
+        _scoped(user, filters, on)
+        .values("task_id", "task__ref", "task__title")
+        .annotate(**FIGURES)
+        .order_by("task__plan_id", "task__position")
+    )
+    return [
+        Row(
+            key=row["task_id"],
+            name=f"{row['task__ref']} {row['task__title']}",
+            **{n: row[n] for n in FIGURES},
+        )
         for row in grouped
     ]
 

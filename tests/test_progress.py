@@ -199,3 +199,110 @@ def test_progress_pages_take_the_same_queries_for_few_and_many_counties(client, 
         )
         Unit.objects.create(region=county, short_name=f"新县{i}政府", kind="government")
     assert count() == before
+
+
+# --- the reporting API --------------------------------------------------------------------
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+def test_api_region_figures_agree_with_the_page(client, world, history):
+    api = _api(world.coordinator)
+    body = api.get("/api/progress/regions/", {"plan": world.plan.pk}).json()
+    by_name = {r["name"]: r for r in body["results"]}
+    assert body["count"] == 11
+    assert (by_name["小店区"]["done"], by_name["小店区"]["on_time_rate"]) == (1, 1.0)
+    assert by_name["尖草坪区"]["overdue"] == 1 and by_name["杏花岭区"]["returned"] == 1
+    client.force_login(world.coordinator)
+    page_rows = {
+        r.name: r
+        for r in client.get("/admin/tasks_app/workplan/progress/", {"plan": world.plan.pk}).context[
+            "rows"
+        ]
+    }
+    for name, row in by_name.items():
+        assert (row["assignments"], row["done"], row["overdue"]) == (
+            page_rows[name].total,
+            page_rows[name].done,
+            page_rows[name].overdue,
+        )
+
+
+def test_api_as_of_gives_the_state_of_things_then(world, history):
+    api = _api(world.coordinator)
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    now = {
+        r["name"]: r
+        for r in api.get(
+            "/api/progress/regions/", {"plan": world.plan.pk, "as_of": tomorrow}
+        ).json()["results"]
+    }
+    assert now["小店区"]["done"] == 1
+    before = {
+        r["name"]: r
+        for r in api.get(
+            "/api/progress/regions/", {"plan": world.plan.pk, "as_of": "2020-01-01"}
+        ).json()["results"]
+    }
+    assert sum(r["assignments"] for r in before.values()) == 0  # nothing existed yet
+
+
+def test_api_units_tasks_matrix_overdue(world, history):
+    api = _api(world.coordinator)
+    units = api.get("/api/progress/units/", {"plan": world.plan.pk, "kind": "department"}).json()
+    assert {r["name"] for r in units["results"]} == {"市发改委", "市财政局"}
+    tasks = api.get("/api/progress/tasks/", {"plan": world.plan.pk}).json()["results"]
+    assert [t["name"].split()[0] for t in tasks] == ["一/(一)", "一/(二)", "一/(三)"]
+    matrix = api.get(f"/api/progress/matrix/{world.plan.pk}/").json()
+    assert len(matrix["columns"]) == 10 and len(matrix["rows"]) == 1
+    overdue = api.get("/api/progress/overdue/", {"plan": world.plan.pk}).json()
+    assert "尖草坪区政府" in {i["unit"] for i in overdue["results"]}
+
+
+def test_api_scoping_and_auth(world):
+    from rest_framework.test import APIClient
+
+    assert APIClient().get("/api/progress/regions/").status_code == 401
+    other = _api(world.other_coordinator)
+    assert other.get("/api/progress/regions/", {"region": world.region.pk}).status_code == 404
+    assert other.get(f"/api/progress/matrix/{world.plan.pk}/").status_code == 404
+    unit_user = _api(world.czj)
+    assert unit_user.get("/api/progress/regions/").status_code == 404  # no region of its own
+
+
+def test_api_region_progress_same_queries_for_2_and_50_counties(world):
+    from tasks_app.models import Task
+
+    task = Task.objects.create(
+        plan=world.plan, ref="九", title="各地", due_date=dt.date(2026, 12, 31), position=99
+    )
+    regions = {}
+    for code, n in (("140200", 2), ("140300", 50)):
+        parent = Region.objects.create(
+            code=code, name=f"市{code}", level="prefecture", parent=world.region.parent
+        )
+        regions[n] = parent
+        for i in range(n):
+            county = Region.objects.create(
+                code=f"{code[:4]}{i + 1:02d}", name=f"县{code}{i}", level="county", parent=parent
+            )
+            unit = Unit.objects.create(
+                region=county, short_name=f"县{code}{i}政府", kind="government"
+            )
+            Assignment.objects.create(task=task, unit=unit, due_date=task.due_date)
+    world.coordinator.region = world.region.parent
+    world.coordinator.save()
+    api = _api(world.coordinator)
+
+    def count(n):
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/progress/regions/", {"region": regions[n].pk}).status_code == 200
+        return len(queries.captured_queries)
+
+    assert count(2) == count(50)
