@@ -221,3 +221,5 @@ REMINDER_SWEEP_TIME = env("REMINDER_SWEEP_TIME", default="08:30")
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 # Links in mails point here.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Ledgers up to this many rows download at once; larger ones are built by a worker.
+LEDGER_SYNC_MAX_ROWS = env.int("LEDGER_SYNC_MAX_ROWS", default=5000)

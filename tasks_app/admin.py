@@ -68,12 +68,15 @@ class WorkPlanAdmin(HistoryScopedAdmin):
         )
         return format_html(
             '<a href="{}">{} 个任务</a> · <a href="{}">{} 个交办事项</a> · '
-            '<a href="{}">进展矩阵</a>',
+            '<a href="{}">进展矩阵</a> · '
+            '导出台账 <a href="{}">Excel</a> / <a href="{}?format=csv">CSV</a>',
             tasks,
             obj.tasks.count(),
             assignments,
             Assignment.objects.filter(task__plan=obj).count(),
             reverse("admin:tasks_app_progress_matrix", args=[obj.pk]),
+            reverse("admin:tasks_app_ledger", args=[obj.pk]),
+            reverse("admin:tasks_app_ledger", args=[obj.pk]),
         )
 
     def get_urls(self):
@@ -109,6 +112,16 @@ class WorkPlanAdmin(HistoryScopedAdmin):
                 "progress/overdue/",
                 wrap(lambda r: progress_views.overdue_view(r, self._context(r))),
                 name="tasks_app_progress_overdue",
+            ),
+            path(
+                "<int:plan_id>/ledger/",
+                wrap(lambda r, plan_id: progress_views.ledger_view(r, plan_id, self._context(r))),
+                name="tasks_app_ledger",
+            ),
+            path(
+                "exports/<int:job_id>/",
+                wrap(lambda r, job_id: progress_views.export_job_view(r, job_id, self._context(r))),
+                name="tasks_app_export_job",
             ),
             path(
                 "<int:plan_id>/matrix/",

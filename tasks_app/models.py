@@ -688,3 +688,39 @@ class ImportJob(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.source_name or f"导入 #{self.pk}"
+
+
+class ExportJob(TimeStampedModel):
+    """A large ledger export, built by a Celery task while the page shows its progress."""
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel (.xlsx)"
+        CSV = "csv", "CSV"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导出人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    plan = models.ForeignKey(
+        WorkPlan, verbose_name=_("工作要点"), on_delete=models.CASCADE, related_name="+"
+    )
+    format = models.CharField(_("格式"), max_length=8, choices=Format.choices)
+    status = models.CharField(_("状态"), max_length=16, default="pending")
+    progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
+    file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(_("错误信息"), blank=True)
+
+    class Meta:
+        verbose_name = _("台账导出")
+        verbose_name_plural = _("台账导出")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "running", "done", "failed"]),
+                name="export_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["xlsx", "csv"]), name="export_format_valid"
+            ),
+        ]

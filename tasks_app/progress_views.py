@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from urllib.parse import quote
 
+from django import forms
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from config.errors import NotFoundError
 from regions.access import is_regional
 from regions.models import Region, Unit
 from regions.selectors import region_subtree_q
@@ -18,6 +21,7 @@ from tasks_app.progress import (
     progress_by_unit,
 )
 from tasks_app.selectors import LIGHTS, today
+from tasks_app.services.exports import export_job_get_for_user, ledger_export
 from tasks_app.workdays import workdays_between
 
 
@@ -162,4 +166,41 @@ def overdue_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
             "items": items,
             "today": on,
         },
+    )
+
+
+def ledger_view(request: HttpRequest, plan_id: int, admin_context: dict) -> HttpResponse:
+    _allowed(request)
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    try:
+        plan, data, job = ledger_export(user=request.user, plan_id=plan_id, fmt=fmt)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    if job is not None:
+        return redirect("admin:tasks_app_export_job", job_id=job.pk)
+    content_type = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if fmt == "xlsx"
+        else "text/csv; charset=utf-8"
+    )
+    response = HttpResponse(data, content_type=content_type)
+    filename = quote(f"{plan.title}-台账.{fmt}")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
+
+
+def export_job_view(request: HttpRequest, job_id: int, admin_context: dict) -> HttpResponse:
+    _allowed(request)
+    try:
+        job = export_job_get_for_user(user=request.user, job_id=job_id)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    if request.GET.get("download") and job.status == "done":
+        return FileResponse(
+            job.file.open("rb"), as_attachment=True, filename=f"{job.plan.title}-台账.{job.format}"
+        )
+    return render(
+        request,
+        "admin/tasks_app/progress/export_job.html",
+        {**admin_context, "title": "导出台账", "job": job},
     )

@@ -54,3 +54,11 @@ def digests_send_task(self, digest_ids: list[int]) -> int:
     if failed:
         raise self.retry(args=[failed], countdown=60 * 2**self.request.retries)
     return len(digest_ids)
+
+
+@shared_task
+def ledger_export_task(job_id: int) -> str:
+    """Build a large ledger file in the background; the page polls the job's progress."""
+    from tasks_app.services.exports import export_job_run
+
+    return export_job_run(job_id=job_id).status

@@ -306,3 +306,65 @@ def test_api_region_progress_same_queries_for_2_and_50_counties(world):
         return len(queries.captured_queries)
 
     assert count(2) == count(50)
+
+
+# --- the ledger ----------------------------------------------------------------------------
+
+
+def test_ledger_xlsx_has_the_headers_and_rows_expected(client, world, history):
+    import io
+
+    import openpyxl
+
+    client.force_login(world.coordinator)
+    response = client.get(f"/admin/tasks_app/workplan/{world.plan.pk}/ledger/")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:6] == ("编号", "任务", "牵头单位", "责任单位", "承办单位", "期限")
+    assert len(rows) - 1 == Assignment.objects.filter(task__plan=world.plan).count() == 13
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+    first = next(r for r in rows[1:] if r[0] == "一/(一)" and r[4] == "市发改委")
+    assert first[2] == "市发改委" and first[3] == "市财政局"
+    done = next(r for r in rows[1:] if r[4] == "小店区政府")
+    assert (done[6], done[7], done[9], done[10]) == ("已办结", 100, "done", "2026-11-01")
+
+
+def test_ledger_csv_starts_with_a_bom_and_matches_the_api(client, world, history):
+    import csv
+    import io
+
+    client.force_login(world.coordinator)
+    data = client.get(
+        f"/admin/tasks_app/workplan/{world.plan.pk}/ledger/", {"format": "csv"}
+    ).content
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    overdue_units = {r[4] for r in rows[1:] if r[6] != "已办结" and r[5] < ON.isoformat()}
+    api = _api(world.coordinator).get("/api/progress/overdue/", {"plan": world.plan.pk}).json()
+    assert overdue_units >= {"尖草坪区政府"} and "尖草坪区政府" in {
+        i["unit"] for i in api["results"]
+    }
+
+
+def test_large_ledger_is_built_by_a_job_with_progress_then_downloaded(
+    client, world, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from tasks_app.models import ExportJob
+    from tasks_app.services.exports import export_job_run
+
+    settings.LEDGER_SYNC_MAX_ROWS = 5
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.coordinator)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.get(f"/admin/tasks_app/workplan/{world.plan.pk}/ledger/")
+    job = ExportJob.objects.get()
+    assert response.status_code == 302 and len(queued) == 1
+    assert "正在生成" in client.get(response["Location"]).content.decode()
+    export_job_run(job_id=job.pk)  # what the queued task does
+    page = client.get(response["Location"]).content.decode()
+    assert "下载台账" in page
+    download = client.get(response["Location"], {"download": "1"})
+    assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
+    client.force_login(world.leader)
+    assert client.get(response["Location"]).status_code == 404  # another user's export

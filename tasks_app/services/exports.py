@@ -1,0 +1,65 @@
+"""Ledger exports: small ones answered at once, large ones built by a Celery task."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from config.errors import NotFoundError
+from regions.models import User
+from tasks_app.access import plans_for_user
+from tasks_app.ledger import ledger_bytes, ledger_queryset, ledger_rows
+from tasks_app.models import ExportJob, WorkPlan
+
+
+def _plan(user: User, plan_id: int) -> WorkPlan:
+    plan = plans_for_user(user).filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFoundError("工作要点不存在。")
+    return plan
+
+
+def ledger_export(
+    *, user: User, plan_id: int, fmt: str
+) -> tuple[WorkPlan, bytes | None, ExportJob | None]:
+    """The file now if the ledger is small; otherwise a job queued for a worker."""
+    plan = _plan(user, plan_id)
+    queryset = ledger_queryset(user=user, plan_id=plan.pk)
+    if queryset.count() <= settings.LEDGER_SYNC_MAX_ROWS:
+        return plan, ledger_bytes(ledger_rows(queryset), fmt, plan.title), None
+    job = ExportJob.objects.create(user=user, plan=plan, format=fmt)
+    from tasks_app.tasks import ledger_export_task
+
+    transaction.on_commit(lambda: ledger_export_task.delay(job.pk))
+    return plan, None, job
+
+
+def export_job_run(*, job_id: int) -> ExportJob:
+    job = ExportJob.objects.select_related("user", "plan").get(pk=job_id)
+    if job.status != "pending":
+        return job
+
+    def progress(percent: int) -> None:
+        ExportJob.objects.filter(pk=job.pk).update(progress=percent)
+
+    job.status = "running"
+    job.save(update_fields=["status", "updated_at"])
+    try:
+        rows = ledger_rows(ledger_queryset(user=job.user, plan_id=job.plan_id), progress)
+        data = ledger_bytes(rows, job.format, job.plan.title)
+    except Exception as exc:  # a failed export says why on its page; nothing half-written
+        job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+        job.save(update_fields=["status", "error", "updated_at"])
+        raise
+    job.file.save(f"台账-{job.plan_id}.{job.format}", ContentFile(data), save=False)
+    job.status, job.progress = "done", 100
+    job.save(update_fields=["file", "status", "progress", "updated_at"])
+    return job
+
+
+def export_job_get_for_user(*, user: User, job_id: int) -> ExportJob:
+    job = ExportJob.objects.filter(pk=job_id, user=user).select_related("plan").first()
+    if job is None:
+        raise NotFoundError("导出任务不存在。")
+    return job
