@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, When
+from django.db.models import Avg, Case, Count, F, IntegerField, Max, Min, Q, QuerySet, When
 from django.utils import timezone
 
-from regions.models import Region, User
+from regions.models import Region, Unit, User
 from regions.selectors import region_subtree_q
 from tasks_app.access import assignments_for_user
-from tasks_app.models import Assignment
+from tasks_app.models import Assignment, Task
 from tasks_app.selectors import assignments_with_status, today
 
 State = Assignment.State
@@ -203,70 +203,92 @@ def overdue_list(*, user: User, filters: ProgressFilters, on: dt.date | None = N
 
 
 @dataclass
+class Cell:
+    """One task × one column: a single assignment, or (by county) all of a county's."""
+
+    total: int
+    done: int
+    overdue: int
+    unsigned: int
+    due_soon: int
+    progress: int
+    assignment_id: int | None  # when the cell is exactly one assignment
+
+    @property
+    def light(self) -> str:
+        if self.done == self.total:
+            return "blue"
+        if self.overdue:
+            return "red"
+        if self.unsigned:
+            return "grey"
+        if self.due_soon:
+            return "yellow"
+        return "green"
+
+
+@dataclass
 class Matrix:
-    columns: list[tuple[int | None, str]]
-    rows: list[tuple[object, list[Assignment | None]]]  # (task, one cell per column)
+    columns: list[tuple[int, str]]
+    rows: list[tuple[object, list[Cell | None]]]  # (task, one cell per column)
     column_totals: list[Row]
 
 
 def plan_matrix(
     *, user: User, plan_id: int, region: Region, by: str = "county", on: dt.date | None = None
 ) -> Matrix:
-    """Tasks down, counties (or units) across; each cell the assignment with its light.
+    """Tasks down, counties (or units) across; each cell aggregated in SQL with its light.
     Three queries: the cells, the column names, the tasks."""
     on = on or today()
-    cells = (
+    column = child_region_of(region) if by == "county" else F("unit_id")
+    grouped = (
         _scoped(user, ProgressFilters(plan_id=plan_id), on)
-        .select_related("unit", "task")
-        .order_by("task__position", "unit__short_name")
+        .annotate(column=column)
+        .filter(column__isnull=False)
+        .values("task_id", "column")
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(state=State.DONE)),
+            overdue=Count("id", filter=Q(is_overdue=True)),
+            unsigned=Count("id", filter=Q(state=State.ASSIGNED)),
+            due_soon=Count("id", filter=Q(is_due_soon=True)),
+            mean=Avg("progress"),
+            first=Min("id"),
+        )
+        .order_by()
     )
+    cells: dict[tuple[int, int], Cell] = {}
+    for row in grouped:
+        cells[(row["task_id"], row["column"])] = Cell(
+            row["total"],
+            row["done"],
+            row["overdue"],
+            row["unsigned"],
+            row["due_soon"],
+            round(row["mean"] or 0),
+            row["first"] if row["total"] == 1 else None,
+        )
+    keys = {c for _t, c in cells}
     if by == "county":
-        cells = cells.annotate(column=child_region_of(region)).filter(column__isnull=False)
         names = dict(Region.objects.filter(parent=region).values_list("pk", "name"))
     else:
-        cells = cells.annotate(column=F("unit_id"))
-        names = {}
-    cells = list(cells)
-    if by != "county":
-        names = {c.unit_id: c.unit.short_name for c in cells}
-    columns = sorted(names.items(), key=lambda kv: kv[1])
-    index = {key: i for i, (key, _n) in enumerate(columns)}
-    tasks: dict[int, list] = {}
-    task_objects = {}
-    for cell in cells:
-        row = tasks.setdefault(cell.task_id, [None] * len(columns))
-        task_objects[cell.task_id] = cell.task
-        slot = index[cell.column]
-        # a county may have several units on one task: show the least advanced
-        if row[slot] is None or _rank(cell) < _rank(row[slot]):
-            row[slot] = cell
-    rows = [
-        (task_objects[pk], row)
-        for pk, row in sorted(tasks.items(), key=lambda kv: task_objects[kv[0]].position)
-    ]
+        names = dict(Unit.objects.filter(pk__in=keys).values_list("pk", "short_name"))
+    columns = sorted(((k, n) for k, n in names.items() if k in keys), key=lambda kv: kv[1])
+    tasks = Task.objects.filter(pk__in={t for t, _c in cells}).order_by("position")
+    rows = [(task, [cells.get((task.pk, key)) for key, _n in columns]) for task in tasks]
     totals = []
     for i, (key, name) in enumerate(columns):
-        column = [row[i] for _t, row in rows if row[i] is not None]
+        column_cells = [row[i] for _t, row in rows if row[i] is not None]
         totals.append(
             Row(
                 key,
                 name,
-                len(column),
-                sum(c.state == State.DONE for c in column),
-                sum(
-                    c.state == State.DONE and c.done_at and c.done_at.date() <= c.due_date
-                    for c in column
-                ),
-                sum(bool(c.is_overdue) for c in column),
-                sum(c.returns > 0 for c in column),
-                sum(bool(c.missed_report) for c in column),
+                sum(c.total for c in column_cells),
+                sum(c.done for c in column_cells),
+                0,
+                sum(c.overdue for c in column_cells),
+                0,
+                0,
             )
         )
     return Matrix(columns=columns, rows=rows, column_totals=totals)
-
-
-_ORDER = {"red": 0, "grey": 1, "yellow": 2, "green": 3, "blue": 4}
-
-
-def _rank(cell: Assignment) -> int:
-    return _ORDER.get(cell.light, 5)

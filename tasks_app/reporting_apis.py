@@ -112,12 +112,6 @@ class TaskProgressApi(APIView):
 
 
 class MatrixApi(APIView):
-    class CellOutput(serializers.Serializer):
-        assignment = serializers.IntegerField()
-        state = serializers.CharField()
-        progress = serializers.IntegerField()
-        light = serializers.CharField()
-
     @extend_schema(summary="进展矩阵:任务 × 县区(by=county)或单位(by=unit)", responses={200: dict})
     def get(self, request, plan_id: int):
         plan = plans_for_user(request.user).filter(pk=plan_id).select_related("region").first()
@@ -135,8 +129,10 @@ class MatrixApi(APIView):
                             None
                             if c is None
                             else {
-                                "assignment": c.pk,
-                                "state": c.state,
+                                "assignment": c.assignment_id,
+                                "assignments": c.total,
+                                "done": c.done,
+                                "overdue": c.overdue,
                                 "progress": c.progress,
                                 "light": c.light,
                             }
