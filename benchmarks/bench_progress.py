@@ -113,9 +113,9 @@ def run(scale: str, counties: int, code: str) -> None:
     ):
         with CaptureQueriesContext(connection) as queries:
             call(path)()
+        n = len(queries.captured_queries)
         results[name] = measure(call(path))
         p50, p95 = results[name]
-        n = len(queries.captured_queries)
         print(f"  {name:<16} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   queries {n}")
 
     def raw():
@@ -137,8 +137,11 @@ def main() -> None:
     old = setup_databases(verbosity=0, interactive=False)
     try:
         print(f"database: {connection.vendor}; {REQUESTS} requests each")
-        run("province", 129, "980000")
-        run("national", 2844, "970000")
+        scales = os.environ.get("SCALES", "province,national").split(",")
+        if "province" in scales:
+            run("province", 129, "980000")
+        if "national" in scales:
+            run("national", 2844, "970000")
     finally:
         teardown_databases(old, verbosity=0)
 
