@@ -24,6 +24,7 @@ class ProgressFilters:
     due_from: dt.date | None = None
     due_to: dt.date | None = None
     as_of: dt.date | None = None  # the state of things at the end of that day, from history
+    state: str = ""
 
 
 @dataclass
@@ -97,6 +98,8 @@ def _scoped(user: User, filters: ProgressFilters, on: dt.date) -> QuerySet[Assig
         queryset = queryset.filter(due_date__gte=filters.due_from)
     if filters.due_to:
         queryset = queryset.filter(due_date__lte=filters.due_to)
+    if filters.state in State.values:
+        queryset = queryset.filter(state=filters.state)
     return queryset
 
 

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from config.errors import NotFoundError
 from regions.models import Unit
 from tasks_app.access import plans_for_user, regions_for_user
+from tasks_app.models import Assignment
 from tasks_app.progress import (
     ProgressFilters,
     overdue_list,
@@ -29,6 +30,7 @@ class FilterSerializer(serializers.Serializer):
     due_from = serializers.DateField(required=False)
     due_to = serializers.DateField(required=False)
     as_of = serializers.DateField(required=False, help_text="按历史记录还原该日结束时的状态")
+    state = serializers.ChoiceField(choices=Assignment.State.choices, required=False)
 
     class Meta:
         ref_name = "ProgressFilter"
@@ -66,6 +68,7 @@ def _parse(request) -> tuple[ProgressFilters, object]:
         due_from=data.get("due_from"),
         due_to=data.get("due_to"),
         as_of=data.get("as_of"),
+        state=data.get("state", ""),
     )
     return filters, region
 
