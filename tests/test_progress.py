@@ -368,3 +368,41 @@ def test_large_ledger_is_built_by_a_job_with_progress_then_downloaded(
     assert download.status_code == 200 and b"".join(download.streaming_content)[:2] == b"PK"
     client.force_login(world.leader)
     assert client.get(response["Location"]).status_code == 404  # another user's export
+
+
+def test_hand_count_api_page_and_export_agree_per_county(client, world, history):
+    import csv
+    import io
+
+    api = {
+        r["name"]: r
+        for r in _api(world.coordinator)
+        .get("/api/progress/regions/", {"plan": world.plan.pk})
+        .json()["results"]
+    }
+    client.force_login(world.coordinator)
+    page = {
+        r.name: r
+        for r in client.get("/admin/tasks_app/workplan/progress/", {"plan": world.plan.pk}).context[
+            "rows"
+        ]
+    }
+    data = client.get(
+        f"/admin/tasks_app/workplan/{world.plan.pk}/ledger/", {"format": "csv"}
+    ).content
+    ledger = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    hand = {
+        "小店区": (1, 1),
+        "迎泽区": (1, 1),
+        "杏花岭区": (1, 0),
+        "尖草坪区": (1, 0),
+    }  # (assignments, done)
+    for county, (total, done) in hand.items():
+        rows = [r for r in ledger if r["承办单位"] == f"{county}政府"]
+        from_export = (len(rows), sum(r["状态"] == "已办结" for r in rows))
+        assert (
+            from_export
+            == (total, done)
+            == (api[county]["assignments"], api[county]["done"])
+            == (page[county].total, page[county].done)
+        ), county
