@@ -19,6 +19,12 @@ def _sweep_time() -> tuple[int, int]:
     return int(hour), int(minute)
 
 
+def _bulletin_day() -> int:
+    from django.conf import settings
+
+    return settings.BULLETIN_DRAFT_DAY
+
+
 # All periodic jobs, one place. Times are Asia/Shanghai (CELERY_TIMEZONE).
 BEAT_SCHEDULE: dict = {
     # Every morning at REMINDER_SWEEP_TIME (default 08:30), every day of the week: the task
@@ -26,6 +32,12 @@ BEAT_SCHEDULE: dict = {
     "reminder-sweep": {
         "task": "tasks_app.tasks.reminder_sweep_task",
         "schedule": crontab(hour=_sweep_time()[0], minute=_sweep_time()[1]),
+    },
+    # At 09:00 on BULLETIN_DRAFT_DAY (default the 1st) of every month: drafts of last
+    # month's bulletins, for the coordinators to complete and publish.
+    "bulletin-drafts": {
+        "task": "tasks_app.tasks.bulletins_draft_monthly_task",
+        "schedule": crontab(hour=9, minute=0, day_of_month=_bulletin_day()),
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -223,3 +223,7 @@ REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Ledgers up to this many rows download at once; larger ones are built by a worker.
 LEDGER_SYNC_MAX_ROWS = env.int("LEDGER_SYNC_MAX_ROWS", default=5000)
+
+# --- bulletins -------------------------------------------------------------------------------
+# Beat drafts last month's bulletins on this day of each month, at 09:00.
+BULLETIN_DRAFT_DAY = env.int("BULLETIN_DRAFT_DAY", default=1)

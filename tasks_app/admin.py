@@ -13,6 +13,7 @@ from regions.admin import ScopedAdmin
 from tasks_app import access, admin_views, progress_views
 from tasks_app.models import (
     Assignment,
+    Bulletin,
     Digest,
     Evidence,
     ExtensionRequest,
@@ -608,6 +609,145 @@ class MailLogAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Bulletin)
+class BulletinAdmin(HistoryScopedAdmin):
+    """The bulletins page: drafts to complete and publish, published ones frozen."""
+
+    list_display = [
+        "title",
+        "number",
+        "plan",
+        "period_start",
+        "period_end",
+        "status",
+        "published_at",
+        "downloads",
+    ]
+    list_filter = ["status", "plan"]
+    search_fields = ["title", "number"]
+    autocomplete_fields = ["plan"]
+    actions = ["publish_selected"]
+    fields = [
+        "plan",
+        "title",
+        "number",
+        "period_start",
+        "period_end",
+        "introduction",
+        "conclusion",
+        "status",
+        "published_at",
+        "preview",
+    ]
+    readonly_fields = ["status", "published_at", "preview"]
+
+    def scope(self, request):
+        return Bulletin.objects.filter(plan__in=access.plans_for_user(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == Bulletin.Status.PUBLISHED:
+            return self.fields  # published: frozen
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or obj.status == Bulletin.Status.DRAFT
+
+    @admin.display(description=_("下载"))
+    def downloads(self, obj: Bulletin) -> str:
+        url = reverse("admin:tasks_app_bulletin_download", args=[obj.pk])
+        return format_html(
+            '<a href="{}?format=docx">Word</a> · <a href="{}?format=xlsx">Excel</a>', url, url
+        )
+
+    @admin.display(description=_("数据(已发布的为发布时的数据)"))
+    def preview(self, obj: Bulletin) -> str:
+        from django.template.loader import render_to_string
+        from django.utils.safestring import mark_safe
+
+        from tasks_app.services.bulletins import bulletin_current_figures
+
+        if obj.pk is None:
+            return "-"
+        return mark_safe(
+            render_to_string(
+                "admin/tasks_app/bulletin_preview.html", {"f": bulletin_current_figures(obj)}
+            )
+        )
+
+    @admin.action(description=_("发布所选通报(冻结数据并发送给各单位)"))
+    def publish_selected(self, request, queryset):
+        from tasks_app.services.bulletins import bulletin_publish
+
+        for bulletin in queryset:
+            try:
+                bulletin_publish(user=request.user, bulletin_id=bulletin.pk)
+                self.message_user(request, f"已发布:{bulletin}", messages.SUCCESS)
+            except ApplicationError as exc:
+                self.message_user(request, f"{bulletin}:{exc.message}", messages.WARNING)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        from tasks_app.services.bulletins import bulletin_create
+
+        created = bulletin_create(
+            user=request.user,
+            plan=obj.plan,
+            start=obj.period_start,
+            end=obj.period_end,
+            title=obj.title,
+            number=obj.number,
+            introduction=obj.introduction,
+            conclusion=obj.conclusion,
+        )
+        obj.pk = created.pk
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:bulletin_id>/download/",
+                self.admin_site.admin_view(self.download),
+                name="tasks_app_bulletin_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def download(self, request, bulletin_id: int):
+        from urllib.parse import quote
+
+        from django.http import Http404, HttpResponse
+
+        from tasks_app.services.bulletins import bulletin_docx, bulletin_xlsx
+
+        bulletin = self.get_queryset(request).filter(pk=bulletin_id).select_related("plan").first()
+        if bulletin is None:
+            raise Http404
+        if request.GET.get("format") == "xlsx":
+            data, kind, ext = (
+                bulletin_xlsx(bulletin),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            )
+        else:
+            data, kind, ext = (
+                bulletin_docx(bulletin),
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "docx",
+            )
+        response = HttpResponse(data, content_type=kind)
+        response["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''{quote(bulletin.title)}.{ext}"
+        )
+        return response
 
 
 admin.site.site_header = _("工作要点督办系统")

@@ -724,3 +724,82 @@ class ExportJob(TimeStampedModel):
                 condition=Q(format__in=["xlsx", "csv"]), name="export_format_valid"
             ),
         ]
+
+
+class BulletinStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+
+
+class Bulletin(TimeStampedModel):
+    """A bulletin (通报) on a plan for a period: figures from the tracked data, ranking,
+    overdue items, and the coordinator's own words. Publishing freezes the figures."""
+
+    Status = BulletinStatus
+
+    plan = models.ForeignKey(
+        WorkPlan, verbose_name=_("工作要点"), on_delete=models.PROTECT, related_name="bulletins"
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    number = models.CharField(_("期号"), max_length=32, blank=True, help_text=_("如“第 3 期”。"))
+    period_start = models.DateField(_("统计起"))
+    period_end = models.DateField(_("统计止"))
+    introduction = models.TextField(_("导语"), blank=True)
+    conclusion = models.TextField(_("结语(工作要求)"), blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=BulletinStatus.choices, default=BulletinStatus.DRAFT
+    )
+    figures = models.JSONField(_("发布时的数据"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("通报")
+        verbose_name_plural = _("通报")
+        ordering = ["-period_end", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in("status", BulletinStatus), name="bulletin_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="bulletin_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(figures__isnull=False, published_at__isnull=False),
+                name="bulletin_published_is_frozen",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "period_start", "period_end"], name="bulletin_once_per_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BulletinDelivery(models.Model):
+    """One unit's copy of a published bulletin: sent once, whatever the retries."""
+
+    bulletin = models.ForeignKey(Bulletin, on_delete=models.CASCADE, related_name="deliveries")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("通报发送")
+        verbose_name_plural = _("通报发送")
+        constraints = [
+            models.UniqueConstraint(fields=["bulletin", "unit"], name="bulletin_delivery_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bulletin} → {self.unit}"

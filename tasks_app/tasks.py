@@ -62,3 +62,25 @@ def ledger_export_task(job_id: int) -> str:
     from tasks_app.services.exports import export_job_run
 
     return export_job_run(job_id=job_id).status
+
+
+@shared_task(bind=True, max_retries=6)
+def bulletin_send_task(self, bulletin_id: int) -> int:
+    """Mail a published bulletin to every unit concerned; failures are retried."""
+    from tasks_app.services.bulletins import bulletin_send
+
+    failed = bulletin_send(bulletin_id=bulletin_id)
+    if failed:
+        raise self.retry(countdown=60 * 2**self.request.retries)
+    return bulletin_id
+
+
+@shared_task
+def bulletins_draft_monthly_task(day: str | None = None) -> list[int]:
+    """Beat runs this on BULLETIN_DRAFT_DAY each month: last month's draft for every plan."""
+    import datetime as dt
+
+    from tasks_app.services.bulletins import bulletins_draft_monthly
+
+    drafts = bulletins_draft_monthly(on=dt.date.fromisoformat(day) if day else None)
+    return [b.pk for b in drafts]
