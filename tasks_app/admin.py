@@ -12,6 +12,7 @@ from config.errors import ApplicationError
 from regions.admin import ScopedAdmin
 from tasks_app import access, admin_views, progress_views
 from tasks_app.models import (
+    AssessmentScheme,
     Assignment,
     Bulletin,
     Digest,
@@ -69,13 +70,14 @@ class WorkPlanAdmin(HistoryScopedAdmin):
         )
         return format_html(
             '<a href="{}">{} 个任务</a> · <a href="{}">{} 个交办事项</a> · '
-            '<a href="{}">进展矩阵</a> · '
+            '<a href="{}">进展矩阵</a> · <a href="{}">落实情况报告</a> · '
             '导出台账 <a href="{}">Excel</a> / <a href="{}?format=csv">CSV</a>',
             tasks,
             obj.tasks.count(),
             assignments,
             Assignment.objects.filter(task__plan=obj).count(),
             reverse("admin:tasks_app_progress_matrix", args=[obj.pk]),
+            reverse("admin:tasks_app_implementation_report", args=[obj.pk]),
             reverse("admin:tasks_app_ledger", args=[obj.pk]),
             reverse("admin:tasks_app_ledger", args=[obj.pk]),
         )
@@ -113,6 +115,20 @@ class WorkPlanAdmin(HistoryScopedAdmin):
                 "progress/overdue/",
                 wrap(lambda r: progress_views.overdue_view(r, self._context(r))),
                 name="tasks_app_progress_overdue",
+            ),
+            path(
+                "assessment/",
+                wrap(lambda r: progress_views.assessment_view(r, self._context(r))),
+                name="tasks_app_assessment",
+            ),
+            path(
+                "<int:plan_id>/report/",
+                wrap(
+                    lambda r, plan_id: progress_views.implementation_report_view(
+                        r, plan_id, self._context(r)
+                    )
+                ),
+                name="tasks_app_implementation_report",
             ),
             path(
                 "<int:plan_id>/ledger/",
@@ -748,6 +764,24 @@ class BulletinAdmin(HistoryScopedAdmin):
             f"attachment; filename*=UTF-8''{quote(bulletin.title)}.{ext}"
         )
         return response
+
+
+@admin.register(AssessmentScheme)
+class AssessmentSchemeAdmin(ScopedAdmin):
+    list_display = [
+        "region",
+        "year",
+        "w_completion",
+        "w_on_time",
+        "p_overdue_day",
+        "p_returned",
+        "p_missed",
+    ]
+    list_filter = ["year"]
+    autocomplete_fields = ["region"]
+
+    def scope(self, request):
+        return AssessmentScheme.objects.filter(region__in=access.regions_for_user(request.user))
 
 
 admin.site.site_header = _("工作要点督办系统")

@@ -803,3 +803,36 @@ class BulletinDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bulletin} → {self.unit}"
+
+
+class AssessmentScheme(TimeStampedModel):
+    """The weights of a region's yearly assessment (考核), set by its coordinator."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("区划"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    w_completion = models.DecimalField(_("办结率权重"), max_digits=5, decimal_places=1, default=60)
+    w_on_time = models.DecimalField(_("按时率权重"), max_digits=5, decimal_places=1, default=40)
+    p_overdue_day = models.DecimalField(
+        _("每逾期一个工作日扣分"), max_digits=5, decimal_places=2, default=0.5
+    )
+    p_returned = models.DecimalField(_("每次被退回扣分"), max_digits=5, decimal_places=2, default=2)
+    p_missed = models.DecimalField(
+        _("每次未按期反馈扣分"), max_digits=5, decimal_places=2, default=1
+    )
+
+    class Meta:
+        verbose_name = _("考核规则")
+        verbose_name_plural = _("考核规则")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="assessment_scheme_once"),
+            models.CheckConstraint(
+                condition=Q(w_completion__gte=0, w_on_time__gte=0)
+                & (Q(w_completion__gt=0) | Q(w_on_time__gt=0)),
+                name="assessment_weights_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.year} 年度考核规则"

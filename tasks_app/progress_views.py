@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import quote
 
 from django import forms
@@ -216,4 +217,123 @@ def export_job_view(request: HttpRequest, job_id: int, admin_context: dict) -> H
         request,
         "admin/tasks_app/progress/export_job.html",
         {**admin_context, "title": "导出台账", "job": job},
+    )
+
+
+def assessment_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
+    from tasks_app.services.assessment import FORMULA, assessment, scheme_for
+
+    _allowed(request)
+    *_unused, region = _filters(request)
+    try:
+        year = int(request.GET.get("year") or today().year)
+    except ValueError:
+        year = today().year
+    counties, units = assessment(user=request.user, region=region, year=year)
+    if request.GET.get("format") == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        for index, (title, scores) in enumerate((("各县(市、区)", counties), ("本级单位", units))):
+            sheet = workbook.active if index == 0 else workbook.create_sheet()
+            sheet.title = title
+            sheet.append(
+                [
+                    "排名",
+                    "单位",
+                    "得分",
+                    "基础分",
+                    "逾期扣分",
+                    "退回扣分",
+                    "未按期反馈扣分",
+                    "应办结",
+                    "已办结",
+                    "按期办结",
+                    "逾期工作日",
+                    "被退回",
+                    "未按期反馈",
+                ]
+            )
+            for s in scores:
+                sheet.append(
+                    [
+                        s.rank,
+                        s.name,
+                        s.score,
+                        s.parts["基础分"],
+                        s.parts["逾期扣分"],
+                        s.parts["退回扣分"],
+                        s.parts["未按期反馈扣分"],
+                        s.assignments,
+                        s.done,
+                        s.done_on_time,
+                        s.overdue_workdays,
+                        s.returned,
+                        s.missed,
+                    ]
+                )
+            sheet.freeze_panes = "A2"
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''{quote(f'{region.name}{year}年度考核')}.xlsx"
+        )
+        return response
+    return render(
+        request,
+        "admin/tasks_app/progress/assessment.html",
+        {
+            **admin_context,
+            "title": f"{region.name} {year} 年度考核",
+            "counties": counties,
+            "units": units,
+            "formula": FORMULA,
+            "scheme": scheme_for(region, year),
+            "year": year,
+            "region": region,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def implementation_report_view(
+    request: HttpRequest, plan_id: int, admin_context: dict
+) -> HttpResponse:
+    from tasks_app.services.assessment import implementation_report_docx
+
+    _allowed(request)
+    plan = plans_for_user(request.user).filter(pk=plan_id).select_related("region").first()
+    if plan is None:
+        raise Http404
+    units = (
+        Unit.objects.filter(assignments__task__plan=plan)
+        .distinct()
+        .order_by("region__code", "short_name")
+    )
+    counties = Region.objects.filter(parent=plan.region).order_by("code")
+    unit = units.filter(pk=request.GET.get("unit") or 0).first()
+    county = counties.filter(pk=request.GET.get("county") or 0).first()
+    if unit or county:
+        data = implementation_report_docx(user=request.user, plan=plan, unit=unit, region=county)
+        name = (unit.short_name if unit else county.name) + "落实情况报告"
+        response = HttpResponse(
+            data,
+            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        )
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}.docx"
+        return response
+    return render(
+        request,
+        "admin/tasks_app/progress/report.html",
+        {
+            **admin_context,
+            "title": f"{plan.title}:落实情况报告",
+            "plan": plan,
+            "units": units,
+            "counties": counties,
+        },
     )

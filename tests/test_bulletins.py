@@ -135,3 +135,74 @@ def test_bulletins_page_publish_and_download_from_the_admin(client, world, bulle
     assert download.status_code == 200 and download.content[:2] == b"PK"
     client.force_login(world.other_coordinator)
     assert client.get(f"/admin/tasks_app/bulletin/{bulletin.pk}/download/").status_code == 404
+
+
+# --- assessment -------------------------------------------------------------------------------
+
+
+def test_assessment_scores_follow_the_documented_formula(world, history):  # noqa: F811
+    from tasks_app.models import AssessmentScheme
+    from tasks_app.services.assessment import assessment
+
+    AssessmentScheme.objects.create(
+        region=world.region,
+        year=2026,
+        w_completion=60,
+        w_on_time=40,
+        p_overdue_day=0.5,
+        p_returned=2,
+        p_missed=1,
+    )
+    on = dt.date(2026, 11, 20)
+    counties, units = assessment(user=world.coordinator, region=world.region, year=2026, on=on)
+    scores = {s.name: s for s in counties}
+    # 小店区: done on time → 100 × (60×1 + 40×1) ÷ 100 = 100
+    assert scores["小店区"].score == 100.0 and scores["小店区"].rank == 1
+    # 迎泽区: done late (due 11-05, done 11-10: 11-06, 11-09, 11-10 = 3 working days)
+    #   base 100 × (60×1 + 40×0) ÷ 100 = 60; minus 0.5 × 3 = 58.5
+    assert (scores["迎泽区"].overdue_workdays, scores["迎泽区"].score) == (3, 58.5)
+    # 杏花岭区: not done, returned once: 0 − 2 → floored at 0
+    assert (scores["杏花岭区"].returned, scores["杏花岭区"].score) == (1, 0.0)
+    # 尖草坪区: overdue since 11-01 (a Sunday): 11-02…06, 09…13, 16…20 = 15 working days; 0 − 7.5 → 0
+    assert scores["尖草坪区"].overdue_workdays == 15 and scores["尖草坪区"].score == 0.0
+    assert scores["迎泽区"].parts == {
+        "基础分": 60.0,
+        "逾期扣分": 1.5,
+        "退回扣分": 0.0,
+        "未按期反馈扣分": 0.0,
+    }
+    assert {s.name for s in units} == {"市发改委", "市财政局"}
+
+
+def test_assessment_page_and_export(client, world, history):  # noqa: F811
+    client.force_login(world.coordinator)
+    page = client.get("/admin/tasks_app/workplan/assessment/", {"year": 2026}).content.decode()
+    assert "计分办法" in page and "小店区" in page and "得分" in page
+    export = client.get("/admin/tasks_app/workplan/assessment/", {"year": 2026, "format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content))["各县(市、区)"]
+    assert sheet["B2"].value == "小店区" and sheet["C2"].value == 100
+
+
+# --- implementation report --------------------------------------------------------------------
+
+
+def test_implementation_report_follows_the_plans_structure(client, world, history):  # noqa: F811
+    client.force_login(world.coordinator)
+    page = client.get(f"/admin/tasks_app/workplan/{world.plan.pk}/report/")
+    assert "生成报告草稿" in page.content.decode()
+    response = client.get(
+        f"/admin/tasks_app/workplan/{world.plan.pk}/report/", {"unit": world.czj_unit.pk}
+    )
+    document = docx.Document(io.BytesIO(response.content))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings == ["一、加强公开", "(一) 公开财政预算", "(二) 公开审计结果"]
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "【未办结】市财政局" in text  # 一/(一) is not done
+    assert "done" in text  # the accepted report under 一/(二)
+    county = client.get(
+        f"/admin/tasks_app/workplan/{world.plan.pk}/report/",
+        {"county": world.county_unit.region_id},
+    )
+    assert "小店区政府" in "\n".join(
+        p.text for p in docx.Document(io.BytesIO(county.content)).paragraphs
+    )

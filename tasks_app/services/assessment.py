@@ -1,0 +1,191 @@
+"""The yearly assessment (考核) and the implementation report (落实情况报告)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from regions.models import Region, Unit, User
+from regions.selectors import region_subtree_q
+from tasks_app.access import assignments_for_user
+from tasks_app.models import AssessmentScheme, Assignment, ProgressReport, Task, WorkPlan
+from tasks_app.progress import child_region_of
+from tasks_app.selectors import assignments_with_status, today
+from tasks_app.workdays import workdays_between
+
+FORMULA = (
+    "得分 = 100 ×(办结率权重 × 办结率 + 按时率权重 × 按时率)÷(办结率权重 + 按时率权重)"
+    " − 每逾期一个工作日扣分 × 逾期工作日合计 − 每次被退回扣分 × 被退回次数"
+    " − 每次未按期反馈扣分 × 未按期反馈事项数;最低 0 分。办结率 = 已办结 ÷ 应办结;"
+    "按时率 = 按期办结 ÷ 已办结;逾期工作日:已逾期的算到今天,逾期办结的算到办结日。"
+)
+
+
+@dataclass
+class Score:
+    name: str
+    assignments: int = 0
+    done: int = 0
+    done_on_time: int = 0
+    overdue_workdays: int = 0
+    returned: int = 0
+    missed: int = 0
+    score: float = 0.0
+    rank: int = 0
+    parts: dict = field(default_factory=dict)
+
+    @property
+    def completion_rate(self) -> float:
+        return self.done / self.assignments if self.assignments else 0.0
+
+    @property
+    def on_time_rate(self) -> float:
+        return self.done_on_time / self.done if self.done else 0.0
+
+
+def scheme_for(region: Region, year: int) -> AssessmentScheme:
+    return AssessmentScheme.objects.filter(region=region, year=year).first() or AssessmentScheme(
+        region=region, year=year
+    )
+
+
+def _score(s: Score, scheme: AssessmentScheme) -> None:
+    w_c, w_t = float(scheme.w_completion), float(scheme.w_on_time)
+    base = 100 * (w_c * s.completion_rate + w_t * s.on_time_rate) / (w_c + w_t)
+    penalties = {
+        "逾期扣分": float(scheme.p_overdue_day) * s.overdue_workdays,
+        "退回扣分": float(scheme.p_returned) * s.returned,
+        "未按期反馈扣分": float(scheme.p_missed) * s.missed,
+    }
+    s.parts = {"基础分": round(base, 1), **{k: round(v, 1) for k, v in penalties.items()}}
+    s.score = round(max(0.0, base - sum(penalties.values())), 1)
+
+
+def assessment(
+    *, user: User, region: Region, year: int, on: dt.date | None = None
+) -> tuple[list[Score], list[Score]]:
+    """Scores per county (the region's children) and per unit of the region itself, for
+    the assignments due in `year`, ranked. One query for the rows; the working days of
+    lateness are counted in Python, only for the late ones."""
+    on = on or today()
+    scheme = scheme_for(region, year)
+    rows = (
+        assignments_with_status(assignments_for_user(user), on=on)
+        .filter(region_subtree_q(region, prefix="unit__region__"), due_date__year=year)
+        .annotate(child=child_region_of(region))
+        .values_list(
+            "unit_id",
+            "unit__short_name",
+            "unit__region_id",
+            "child",
+            "state",
+            "due_date",
+            "done_at",
+            "returns",
+            "missed_report",
+        )
+    )
+    counties = dict(Region.objects.filter(parent=region).values_list("pk", "name"))
+    by_county: dict[int, Score] = {pk: Score(name) for pk, name in counties.items()}
+    by_unit: dict[int, Score] = {}
+    for unit_id, unit_name, unit_region, child, state, due, done_at, returns, missed in rows:
+        targets = [by_county[child]] if child in by_county else []
+        if unit_region == region.pk:
+            targets.append(by_unit.setdefault(unit_id, Score(unit_name)))
+        done = state == Assignment.State.DONE
+        finished = done_at.astimezone().date() if done and done_at else None
+        late_until = finished if done else on
+        late = max(0, workdays_between(due, late_until)) if late_until and late_until > due else 0
+        for s in targets:
+            s.assignments += 1
+            s.done += done
+            s.done_on_time += bool(done and finished and finished <= due)
+            s.overdue_workdays += late
+            s.returned += returns
+            s.missed += bool(missed)
+    ranked = []
+    for table in (by_county, by_unit):
+        scores = [s for s in table.values() if s.assignments]
+        for s in scores:
+            _score(s, scheme)
+        scores.sort(key=lambda s: (-s.score, s.name))
+        for i, s in enumerate(scores, start=1):
+            s.rank = i
+        ranked.append(scores)
+    return ranked[0], ranked[1]
+
+
+def implementation_report_docx(
+    *, user: User, plan: WorkPlan, unit: Unit | None = None, region: Region | None = None
+) -> bytes:
+    """A draft report of what a unit (or every unit of a county) did, item by item, in the
+    plan's own structure: its sections and items as headings, the latest accepted (else
+    latest) report under each, items not done marked."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    assignments = assignments_for_user(user).filter(task__plan=plan).select_related("unit", "task")
+    if unit is not None:
+        assignments = assignments.filter(unit=unit)
+        who = unit.full_name or unit.short_name
+    else:
+        assignments = assignments.filter(region_subtree_q(region, prefix="unit__region__"))
+        who = region.name
+    by_task: dict[int, list[Assignment]] = {}
+    for a in assignments:
+        by_task.setdefault(a.task_id, []).append(a)
+    reports: dict[int, ProgressReport] = {}
+    for report in (
+        ProgressReport.objects.filter(
+            assignment__in=[a for group in by_task.values() for a in group]
+        )
+        .prefetch_related("evidence")
+        .order_by("created_at", "id")
+    ):
+        current = reports.get(report.assignment_id)
+        if (
+            current is None
+            or report.review_status == "accepted"
+            or current.review_status != "accepted"
+        ):
+            reports[report.assignment_id] = report
+    # the headings above every item concerned, so the report keeps the plan's structure
+    refs = set()
+    tasks = {t.pk: t for t in Task.objects.filter(pk__in=by_task)}
+    for task in tasks.values():
+        parts = task.ref.split("/")
+        refs |= {"/".join(parts[:i]) for i in range(1, len(parts) + 1)}
+    outline = Task.objects.filter(plan=plan, ref__in=refs).order_by("position")
+
+    document = docx.Document()
+    document.styles["Normal"].font.size = Pt(12)
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = title.add_run(f"{who}关于{plan.title}落实情况的报告(草稿)")
+    run.bold, run.font.size = True, Pt(18)
+    document.add_paragraph(f"根据{plan.doc_number or ''}《{plan.title}》要求,现将落实情况报告如下:")
+    for task in outline:
+        document.add_heading(
+            f"{task.number}{'、' if task.level == 1 else ' '}{task.title}", level=min(task.level, 4)
+        )
+        for a in by_task.get(task.pk, []):
+            report = reports.get(a.pk)
+            status = "" if a.state == Assignment.State.DONE else "【未办结】"
+            head = (
+                f"{status}{a.unit.short_name}:{a.get_state_display()},"
+                f"进度 {a.progress}%,期限 {a.due_date:%Y-%m-%d}"
+            )
+            if a.done_at:
+                head += f",{a.done_at.astimezone():%Y-%m-%d} 办结"
+            document.add_paragraph(head)
+            if report:
+                document.add_paragraph(report.text)
+                for evidence in report.evidence.all():
+                    document.add_paragraph(f"佐证材料:{evidence.url or evidence.name}")
+            else:
+                document.add_paragraph("(尚未反馈)")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
