@@ -163,7 +163,8 @@ def test_assessment_scores_follow_the_documented_formula(world, history):  # noq
     assert (scores["迎泽区"].overdue_workdays, scores["迎泽区"].score) == (3, 58.5)
     # 杏花岭区: not done, returned once: 0 − 2 → floored at 0
     assert (scores["杏花岭区"].returned, scores["杏花岭区"].score) == (1, 0.0)
-    # 尖草坪区: overdue since 11-01 (a Sunday): 11-02…06, 09…13, 16…20 = 15 working days; 0 − 7.5 → 0
+    # 尖草坪区: overdue since 11-01 (a Sunday): 11-02…06, 09…13, 16…20 = 15 working days
+    #   0 − 0.5 × 15 → floored at 0
     assert scores["尖草坪区"].overdue_workdays == 15 and scores["尖草坪区"].score == 0.0
     assert scores["迎泽区"].parts == {
         "基础分": 60.0,
