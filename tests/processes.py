@@ -106,3 +106,68 @@ def celery_worker(env: dict, *, queue_name: str = "celery") -> Process:
     )
     worker.wait_for("ready.", timeout=60)
     return worker
+
+
+class MailWorker:
+    """A real SMTP server (aiosmtpd) and a Celery worker on Redis sharing the test database,
+    with the test process's tasks routed to that worker only. Use as a context manager."""
+
+    def __init__(self, redis_url: str, database: dict, **env: str) -> None:
+        import socket
+        import uuid
+
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.smtp = Controller(self, hostname="127.0.0.1", port=port)
+        self.queue = f"test-{uuid.uuid4().hex[:10]}"
+        self.env = clean_env(
+            DATABASE_URL=(
+                f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}"
+                f"/{database['NAME']}"
+            ),
+            REDIS_URL=redis_url,
+            EMAIL_URL=f"smtp://127.0.0.1:{port}",
+            # the real settings: test settings would swap SMTP for the locmem backend
+            DJANGO_SETTINGS_MODULE="config.settings",
+            SECRET_KEY="end-to-end-test-secret-key-with-more-than-fifty-characters-0123",
+            **env,
+        )
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+    def __enter__(self):
+        from config.celery import app
+
+        self.smtp.start()
+        self.worker = celery_worker(self.env, queue_name=self.queue)
+        self._default_queue = app.conf.task_default_queue
+        app.conf.task_default_queue = self.queue
+        return self
+
+    def __exit__(self, *exc):
+        from config.celery import app
+
+        app.conf.task_default_queue = self._default_queue
+        self.worker.stop()
+        self.smtp.stop()
+
+    def settle(self, timeout: float = 60.0, quiet: float = 3.0) -> int:
+        """Wait until mails stop arriving for `quiet` seconds (and at least one came)."""
+        deadline = time.monotonic() + timeout
+        last, changed = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            count = len(self.messages)
+            if count != last:
+                last, changed = count, time.monotonic()
+            elif count and time.monotonic() - changed > quiet:
+                return count
+            time.sleep(0.2)
+        return len(self.messages)

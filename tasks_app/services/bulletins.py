@@ -256,6 +256,37 @@ def bulletins_draft_monthly(*, on: dt.date | None = None) -> list[Bulletin]:
 # --- documents ------------------------------------------------------------------------------
 
 
+RANK_HEADERS = [
+    "排名",
+    "单位",
+    "应办结",
+    "已办结",
+    "按时办结",
+    "逾期",
+    "被退回",
+    "未按期反馈",
+    "办结率",
+    "按时率",
+]
+
+
+def _rank_row(r: dict, *, percent: bool = False) -> list:
+    rates = [r["completion_rate"], r["on_time_rate"]]
+    if percent:
+        rates = [f"{rate:.0%}" for rate in rates]
+    return [
+        r["rank"],
+        r["name"],
+        r["assignments"],
+        r["done"],
+        r["done_on_time"],
+        r["overdue"],
+        r["returned"],
+        r["missed_reports"],
+        *rates,
+    ]
+
+
 def _cn_number(n: int) -> str:
     return "一二三四五六七八九十"[n - 1] if 1 <= n <= 10 else str(n)
 
@@ -318,34 +349,7 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
                 ],
             )
         else:
-            _table(
-                document,
-                [
-                    "排名",
-                    "单位",
-                    "应办结",
-                    "已办结",
-                    "按时办结",
-                    "逾期",
-                    "被退回",
-                    "未按期反馈",
-                    "办结率",
-                ],
-                [
-                    [
-                        r["rank"],
-                        r["name"],
-                        r["assignments"],
-                        r["done"],
-                        r["done_on_time"],
-                        r["overdue"],
-                        r["returned"],
-                        r["missed_reports"],
-                        f"{r['completion_rate']:.0%}",
-                    ]
-                    for r in figures[key]
-                ],
-            )
+            _table(document, RANK_HEADERS, [_rank_row(r, percent=True) for r in figures[key]])
     if bulletin.conclusion:
         document.add_heading(f"{_cn_number(len(sections) + 1)}、工作要求", level=2)
         document.add_paragraph(bulletin.conclusion)
@@ -372,37 +376,12 @@ def bulletin_xlsx(bulletin: Bulletin) -> bytes:
 
     figures = bulletin_current_figures(bulletin)
     workbook = Workbook()
-    headers = [
-        "排名",
-        "单位",
-        "应办结",
-        "已办结",
-        "按时办结",
-        "逾期",
-        "被退回",
-        "未按期反馈",
-        "办结率",
-        "按时率",
-    ]
     for index, (title, key) in enumerate((("各县(市、区)", "counties"), ("市直部门", "units"))):
         sheet = workbook.active if index == 0 else workbook.create_sheet()
         sheet.title = title
-        sheet.append(headers)
+        sheet.append(RANK_HEADERS)
         for r in figures[key]:
-            sheet.append(
-                [
-                    r["rank"],
-                    r["name"],
-                    r["assignments"],
-                    r["done"],
-                    r["done_on_time"],
-                    r["overdue"],
-                    r["returned"],
-                    r["missed_reports"],
-                    r["completion_rate"],
-                    r["on_time_rate"],
-                ]
-            )
+            sheet.append(_rank_row(r))
         sheet.freeze_panes = "A2"
     sheet = workbook.create_sheet("逾期事项")
     sheet.append(["单位", "编号", "事项", "期限", "逾期工作日", "最近反馈"])
