@@ -19,7 +19,7 @@ from importlib import resources
 from django.conf import settings
 from django.db import transaction
 
-from regions.models import Region, User
+from regions.models import Region, Unit, User
 from regions.selectors import directory_resolve_name
 from regions.services import directory_load_bundled, roles_setup, user_upsert
 from tasks_app.models import Assignment, WorkPlan
@@ -98,6 +98,30 @@ def demo_activity(users: dict[str, User]) -> None:
         progress=100,
         completion=True,
     )
+    # a few counties have finished some items, so the progress pages show a spread
+    coordinator = users["coordinator"]
+    county_governments = Unit.objects.filter(
+        kind=Unit.Kind.GOVERNMENT, region__parent__code=DEMO_CITY
+    ).order_by("region__code")
+    for done_count, unit in zip((3, 2, 1), county_governments[1:4], strict=False):
+        worker = user_upsert(
+            username=f"demo-{unit.region.code}",
+            password=secrets.token_urlsafe(12),
+            role=User.Role.UNIT_USER,
+            display_name=f"{unit.region.name}联络员",
+            unit=unit,
+        )
+        items = Assignment.objects.filter(unit=unit, task__plan__doc_number=SAMPLE_DOC_NUMBER)
+        for assignment in items.order_by("due_date", "id")[:done_count]:
+            services.assignment_sign(user=worker, assignment_id=assignment.pk)
+            claim = services.report_create(
+                user=worker,
+                assignment_id=assignment.pk,
+                text="已按要求完成。",
+                progress=100,
+                completion=True,
+            )
+            services.report_review(user=coordinator, report_id=claim.pk, accept=True)
     theirs = Assignment.objects.filter(
         unit=yunhu.unit, task__plan__doc_number=SAMPLE_DOC_NUMBER
     ).order_by("due_date", "id")
