@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.health import health
 from tasks_app import apis as task_apis
 from tasks_app import reporting_apis
 from tasks_app import views as task_views
@@ -78,6 +79,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("healthz", health, name="health"),
 ]
 
 # Uploaded files (evidence, imported documents) are never served from MEDIA_URL: only

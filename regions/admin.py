@@ -4,10 +4,12 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ScopedAdmin, ScopedTabularInline
 from regions import access
 from regions.common import normalize_name
 from regions.models import Alias, Region, Unit, UnitContact, UnitGroup, User
 from regions.selectors import unit_group_members
+from regions.services import user_apply_role, users_unlock
 
 
 class NormalizedNamesForm(forms.ModelForm):
@@ -47,19 +49,6 @@ class UnitGroupForm(NormalizedNamesForm):
         fields = ["name", "region", "rule", "members"]
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Coordinators and leaders manage their region and below; superusers everything."""
-
-    def scope(self, request):  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(pk__in=self.scope(request).values("pk"))
-
-
 @admin.register(Region)
 class RegionAdmin(ScopedAdmin):
     list_display = ["code", "name", "level", "parent"]
@@ -73,7 +62,7 @@ class RegionAdmin(ScopedAdmin):
         return access.regions_for_user(request.user)
 
 
-class UnitAliasInline(admin.TabularInline):
+class UnitAliasInline(ScopedTabularInline):
     model = Alias
     form = AliasForm
     fk_name = "unit"
@@ -83,7 +72,7 @@ class UnitAliasInline(admin.TabularInline):
     verbose_name_plural = _("别名(文件中的其他写法)")
 
 
-class UnitContactInline(admin.TabularInline):
+class UnitContactInline(ScopedTabularInline):
     model = UnitContact
     fields = ["name", "email", "role"]
     extra = 1
@@ -150,9 +139,34 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
     # Only administrators hand out administration: a coordinator cannot promote anyone.
     privileged = ("is_superuser", "is_staff", "user_permissions", "groups")
 
+    actions = ["unlock_selected"]
+
     def scope(self, request):
         return access.users_for_user(request.user)
 
+    @admin.action(description=_("解除所选用户的登录锁定(密码错误次数过多)"))
+    def unlock_selected(self, request, queryset):
+        names = list(queryset.values_list("username", flat=True))
+        lifted = users_unlock(usernames=names)
+        self.message_user(
+            request, f"已解除 {len(names)} 个用户的登录锁定(清除 {lifted} 条失败记录)。"
+        )
+
+    def has_unlock_selected_permission(self, request) -> bool:
+        return self.has_change_permission(request)
+
+    # Nobody changes their own role, region, unit or standing (an administrator either).
+    own = ("role", "unit", "region", "is_active")
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return fields if request.user.is_superuser else [*fields, *self.privileged]
+        if not request.user.is_superuser:
+            fields += self.privileged
+        if obj is not None and obj.pk == request.user.pk:
+            fields += self.own
+        return fields
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not request.user.is_superuser:  # a coordinator's user gets what its role brings
+            user_apply_role(user=form.instance)

@@ -124,6 +124,27 @@ def unit_group_members(*, group: UnitGroup) -> QuerySet[Unit]:
     return active.filter(custom_groups=group)
 
 
+def unit_group_admits(group: UnitGroup, *, kind: str, region: Region) -> bool:
+    """Whether a unit of `kind` in `region`, not yet in the directory, would be a member of
+    `group` by its rule: the same rules as `unit_group_members`, for one unit in Python."""
+    rule = UnitGroup.Rule
+    if group.rule == rule.CHILD_GOVERNMENTS:
+        return kind == Unit.Kind.GOVERNMENT and region.parent_id == group.region_id
+    if group.rule == rule.TOWNSHIP_GOVERNMENTS:
+        in_subtree = group.region_id in (
+            region.pk,
+            region.parent_id,
+            getattr(region.parent, "parent_id", None),
+            getattr(getattr(region.parent, "parent", None), "parent_id", None),
+        )
+        return kind == Unit.Kind.GOVERNMENT and region.level == Region.Level.TOWNSHIP and in_subtree
+    if group.rule == rule.DEPARTMENTS:
+        return kind == Unit.Kind.DEPARTMENT and region.pk == group.region_id
+    if group.rule == rule.ZONES:
+        return kind == Unit.Kind.ZONE and region.pk == group.region_id
+    return False  # a custom list names its members one by one
+
+
 def unit_groups_members(*, groups: Iterable[UnitGroup]) -> dict[int, list[Unit]]:
     """Each group's members, one query per group (a plan names a handful of groups)."""
     return {group.pk: list(unit_group_members(group=group)) for group in groups}

@@ -372,17 +372,36 @@ def user_upsert(
     user.unit = unit
     user.region = region
     user.last_name = display_name
-    user.is_staff = role in (User.Role.COORDINATOR, User.Role.LEADER)
     user.is_active = True
     user.set_password(password)
     user.save()
-    group_names = [name for name, (r, _a) in ROLE_GROUPS.items() if r == role]
+    user_apply_role(user=user)
+    return user
+
+
+def user_apply_role(*, user: User) -> None:
+    """What a role brings: coordinators and leaders use the admin (staff) with their role's
+    group of permissions; others do not. Administrators keep what they have."""
+    if user.is_superuser:
+        return
+    staff = user.role in (User.Role.COORDINATOR, User.Role.LEADER)
+    if user.is_staff != staff:
+        User.objects.filter(pk=user.pk).update(is_staff=staff)
+        user.is_staff = staff
+    group_names = [name for name, (r, _a) in ROLE_GROUPS.items() if r == user.role]
     if Group.objects.filter(name__in=group_names).count() < len(group_names):
         roles_setup()  # a fresh installation: create the role groups on first use
     user.groups.set(Group.objects.filter(name__in=group_names))
-    return user
 
 
 def user_set_digest_preference(*, user: User, receives: bool) -> None:
     """Digests (weekly, daily summaries) may be declined; deadline mails may not."""
     User.objects.filter(pk=user.pk).update(receives_digests=receives)
+
+
+def users_unlock(*, usernames: list[str]) -> int:
+    """Lift the login lockout of these users (django-axes' failure records for their names);
+    returns how many records were cleared."""
+    from axes.utils import reset
+
+    return sum(reset(username=name) for name in usernames)

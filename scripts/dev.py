@@ -260,10 +260,14 @@ def main() -> int:
     run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     run.set_defaults(func=cmd_run)
-    test = sub.add_parser("test", help="运行 ruff 与 pytest(其余参数传给 pytest)")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test = sub.add_parser("test", help="运行 ruff 与 pytest(其余参数原样传给 pytest)")
     test.set_defaults(func=cmd_test)
-    args = parser.parse_args()
+    # Everything after `test` that is not ours goes to pytest as written (`-k directory`,
+    # `--shift-clock 400`, test paths …), in its order.
+    args, rest = parser.parse_known_args()
+    if args.command != "test" and rest:
+        parser.error(f"无法识别的参数:{' '.join(rest)}")
+    args.pytest_args = rest
     return args.func(args)
 
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -9,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.errors import ApplicationError
-from regions.admin import ScopedAdmin
+from core.admin import ScopedAdmin, ScopedHistoryAdmin, ScopedStackedInline, ScopedTabularInline
+from core.history import ReadableHistoryHelper
+from core.params import bad_query, query_form
 from tasks_app import access, admin_views, progress_views
 from tasks_app.models import (
     AssessmentScheme,
@@ -18,6 +21,8 @@ from tasks_app.models import (
     Digest,
     Evidence,
     ExtensionRequest,
+    HolidayDay,
+    HolidayYear,
     ImportJob,
     MailLog,
     ProgressReport,
@@ -27,16 +32,20 @@ from tasks_app.models import (
     Task,
     WorkPlan,
 )
+from tasks_app.progress_views import BulletinDownloadForm
 from tasks_app.selectors import LIGHTS, assignments_with_status
 from tasks_app.services import assignments as services
 from tasks_app.services.creation import assignment_create
 
 
-class HistoryScopedAdmin(ScopedAdmin, SimpleHistoryAdmin):
+class HistoryScopedAdmin(ScopedHistoryAdmin, SimpleHistoryAdmin):
     """Scoped, with the audit history (who, when, what, why) behind the 历史 button."""
 
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistoryHelper(self.model, historical_record)
 
-class ReminderPolicyInline(admin.StackedInline):
+
+class ReminderPolicyInline(ScopedStackedInline):
     model = ReminderPolicy
     extra = 0
     max_num = 1
@@ -50,11 +59,11 @@ class WorkPlanAdmin(HistoryScopedAdmin):
     list_display = ["title", "doc_number", "region", "issued_on", "period_end", "status"]
     list_filter = ["status", "region"]
     search_fields = ["title", "doc_number", "issuer"]
-    autocomplete_fields = ["region", "created_by"]
+    autocomplete_fields = ["region"]
     list_select_related = ["region"]
     date_hierarchy = "issued_on"
     change_list_template = "admin/tasks_app/workplan/change_list.html"
-    readonly_fields = ["contents"]
+    readonly_fields = ["contents", "created_by"]
     inlines = [ReminderPolicyInline]
 
     def scope(self, request):
@@ -156,7 +165,7 @@ class WorkPlanAdmin(HistoryScopedAdmin):
         return super().changelist_view(request, extra_context=extra)
 
 
-class ResponsibilityInline(admin.TabularInline):
+class ResponsibilityInline(ScopedTabularInline):
     model = Responsibility
     fields = ["role", "unit", "group", "name_as_written"]
     autocomplete_fields = ["unit", "group"]
@@ -317,7 +326,7 @@ class AssignmentAdmin(HistoryScopedAdmin):
 # --- reports: the review queue -------------------------------------------------------------
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(ScopedTabularInline):
     model = Evidence
     fields = ["download", "size", "content_type"]
     readonly_fields = fields
@@ -338,9 +347,47 @@ class EvidenceInline(admin.TabularInline):
         )
 
 
-class ReviewForm(forms.Form):
+class ReasonForm(forms.Form):
     comment = forms.CharField(
-        label=_("退回理由"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+        label=_("理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("理由将告知相关单位。"),
+    )
+
+
+def reason_action(
+    modeladmin, request, queryset, *, action: str, title: str, intro: str, button: str, apply
+):
+    """A bulk action that first asks for one reason, then applies it to every selected row.
+
+    `apply(ids, comment)` returns (done, problems); their messages are shown on the list."""
+    if "apply" in request.POST:
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            done, problems = apply(
+                list(queryset.values_list("pk", flat=True)), form.cleaned_data["comment"]
+            )
+            if done:
+                modeladmin.message_user(request, f"{title}:{done} 项。", messages.SUCCESS)
+            for problem in problems:
+                modeladmin.message_user(request, problem, messages.WARNING)
+            return None
+    else:
+        form = ReasonForm()
+    return TemplateResponse(
+        request,
+        "admin/tasks_app/reason_action.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "form": form,
+            "objects": queryset,
+            "action": action,
+            "title": title,
+            "intro": intro,
+            "button": button,
+        },
     )
 
 
@@ -403,30 +450,17 @@ class ProgressReportAdmin(HistoryScopedAdmin):
 
     @admin.action(description=_("退回所选办结申请(需填写理由)"))
     def return_selected(self, request, queryset):
-        if "apply" in request.POST:
-            form = ReviewForm(request.POST)
-            if form.is_valid():
-                done, problems = services.reports_review_many(
-                    user=request.user,
-                    report_ids=list(queryset.values_list("pk", flat=True)),
-                    accept=False,
-                    comment=form.cleaned_data["comment"],
-                )
-                self._report(request, done, problems, "已退回")
-                return None
-        else:
-            form = ReviewForm()
-        return TemplateResponse(
+        return reason_action(
+            self,
             request,
-            "admin/tasks_app/progressreport/return_reason.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "form": form,
-                "reports": queryset.select_related("assignment__task", "assignment__unit"),
-                "action": "return_selected",
-                "title": _("退回办结申请"),
-            },
+            queryset.select_related("assignment__task", "assignment__unit"),
+            action="return_selected",
+            title=_("退回办结申请"),
+            intro=_("将退回以下办结申请,事项回到“办理中”,由单位补充后重新提交:"),
+            button=_("退回"),
+            apply=lambda ids, comment: services.reports_review_many(
+                user=request.user, report_ids=ids, accept=False, comment=comment
+            ),
         )
 
     def _report(self, request, done: int, problems: list[str], verb: str) -> None:
@@ -504,26 +538,30 @@ class ExtensionRequestAdmin(HistoryScopedAdmin):
 
     @admin.action(description=_("同意所选延期申请"))
     def approve_selected(self, request, queryset):
-        self._decide(request, queryset, approve=True)
-
-    @admin.action(description=_("不同意所选延期申请"))
-    def reject_selected(self, request, queryset):
-        self._decide(request, queryset, approve=False)
-
-    def _decide(self, request, queryset, *, approve: bool) -> None:
         done, problems = services.extension_requests_decide_many(
             user=request.user,
             request_ids=list(queryset.values_list("pk", flat=True)),
-            approve=approve,
+            approve=True,
         )
         if done:
-            self.message_user(
-                request,
-                f"已{'同意' if approve else '不同意'} {done} 份延期申请。",
-                messages.SUCCESS,
-            )
+            self.message_user(request, f"已同意 {done} 份延期申请。", messages.SUCCESS)
         for problem in problems:
             self.message_user(request, problem, messages.WARNING)
+
+    @admin.action(description=_("不同意所选延期申请(需填写理由)"))
+    def reject_selected(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset.select_related("assignment__task", "assignment__unit"),
+            action="reject_selected",
+            title=_("不同意延期"),
+            intro=_("将不同意以下延期申请,期限不变;理由会显示在单位的事项页面:"),
+            button=_("不同意"),
+            apply=lambda ids, comment: services.extension_requests_decide_many(
+                user=request.user, request_ids=ids, approve=False, comment=comment
+            ),
+        )
 
 
 @admin.register(ImportJob)
@@ -668,7 +706,9 @@ class BulletinAdmin(HistoryScopedAdmin):
         return self.readonly_fields
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return obj is None or obj.status == Bulletin.Status.DRAFT
+        # coordinators delete drafts; a published bulletin stays; leaders never delete
+        draft = obj is None or obj.status == Bulletin.Status.DRAFT
+        return draft and super().has_delete_permission(request, obj)
 
     @admin.display(description=_("下载"))
     def downloads(self, obj: Bulletin) -> str:
@@ -747,7 +787,10 @@ class BulletinAdmin(HistoryScopedAdmin):
         bulletin = self.get_queryset(request).filter(pk=bulletin_id).select_related("plan").first()
         if bulletin is None:
             raise Http404
-        if request.GET.get("format") == "xlsx":
+        form = query_form(BulletinDownloadForm, request)
+        if form.errors:
+            return bad_query(request, form)
+        if form.cleaned_data["format"] == "xlsx":
             data, kind, ext = (
                 bulletin_xlsx(bulletin),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -787,3 +830,129 @@ class AssessmentSchemeAdmin(ScopedAdmin):
 admin.site.site_header = _("工作要点督办系统")
 admin.site.site_title = _("工作要点督办系统")
 admin.site.index_title = _("管理首页")
+
+
+# --- the holiday calendar: national, kept by the top region's coordinators ----------------
+
+
+class HolidayDayInline(ScopedTabularInline):
+    model = HolidayDay
+    fields = ["date", "kind", "name"]
+    extra = 0
+
+
+class HolidayPasteForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    text = forms.CharField(
+        label=_("通知原文"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 90}),
+        help_text=_("粘贴国务院办公厅关于该年部分节假日安排的通知(含“一、元旦:…”各条)。"),
+    )
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(HistoryScopedAdmin):
+    """Every regional user reads the calendar; the top region's coordinators keep it."""
+
+    list_display = ["year", "days_off", "make_up_days", "updated_at"]
+    fields = ["year", "source"]
+    inlines = [HolidayDayInline]
+    change_list_template = "admin/tasks_app/holidayyear/change_list.html"
+
+    def scope(self, request):
+        return HolidayYear.objects.all()
+
+    def _may_edit(self, request) -> bool:
+        from tasks_app.services.calendar import may_edit_calendar
+
+        return may_edit_calendar(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return self._may_edit(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._may_edit(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._may_edit(request) and super().has_delete_permission(request, obj)
+
+    @admin.display(description=_("放假天数"))
+    def days_off(self, obj) -> int:
+        return obj.off
+
+    @admin.display(description=_("调休上班天数"))
+    def make_up_days(self, obj) -> int:
+        return obj.work
+
+    def get_queryset(self, request):
+        from django.db.models import Count, Q
+
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                off=Count("days", filter=Q(days__kind="off")),
+                work=Count("days", filter=Q(days__kind="work")),
+            )
+        )
+
+    def save_related(self, request, form, formsets, change):
+        from tasks_app.workdays import calendar_changed
+
+        super().save_related(request, form, formsets, change)
+        calendar_changed()
+
+    def delete_model(self, request, obj):
+        from tasks_app.workdays import calendar_changed
+
+        super().delete_model(request, obj)
+        calendar_changed()
+
+    def get_urls(self):
+        return [
+            path(
+                "paste/",
+                self.admin_site.admin_view(self.paste_view),
+                name="tasks_app_holidayyear_paste",
+            ),
+            *super().get_urls(),
+        ]
+
+    def paste_view(self, request):
+        """Paste the notice → see what was understood → save (all through the service)."""
+        from tasks_app.holidays import parse_notice
+        from tasks_app.services.calendar import holiday_year_save
+
+        if not self._may_edit(request):
+            raise PermissionDenied
+        form = HolidayPasteForm(request.POST or None)
+        schedule = None
+        if request.method == "POST" and form.is_valid():
+            year, text = form.cleaned_data["year"], form.cleaned_data["text"]
+            schedule = parse_notice(text, year)
+            if "save" in request.POST and schedule.days:
+                try:
+                    calendar = holiday_year_save(
+                        user=request.user, year=year, days=schedule.days, source=text
+                    )
+                except ApplicationError as exc:
+                    self.message_user(request, exc.message, messages.ERROR)
+                else:
+                    self.message_user(
+                        request, f"已保存 {year} 年放假安排,共 {len(schedule.days)} 天。"
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:tasks_app_holidayyear_change", args=[calendar.pk])
+                    )
+        return TemplateResponse(
+            request,
+            "admin/tasks_app/holidayyear/paste.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("从通知原文录入放假安排"),
+                "form": form,
+                "schedule": schedule,
+            },
+        )

@@ -16,12 +16,12 @@ from regions.models import Region, Unit, UnitGroup, User
 from regions.selectors import region_subtree
 from tasks_app.models import ImportJob
 from tasks_app.parsing.clauses import COLLECTIVE, split_units
+from tasks_app.services.import_plan import import_preview
 from tasks_app.services.imports import (
     import_job_confirm,
     import_job_create,
     import_job_get_for_user,
     import_job_review,
-    import_preview,
     max_upload_bytes,
     too_big_message,
 )

@@ -2,17 +2,18 @@
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from config.api import ApiView
+from core.params import IdParam
 from regions.models import User
 from tasks_app.access import assignment_get_for_user, extension_requests_for_user, reports_for_user
 from tasks_app.models import Assignment, ExtensionRequest, ProgressReport
-from tasks_app.parsing import parse_document, parse_text
+from tasks_app.parse_sandbox import parse_sandboxed
 from tasks_app.selectors import AssignmentFilters, assignment_list
 from tasks_app.services import assignments as services
 from tasks_app.services.imports import max_upload_bytes, too_big_message
@@ -33,7 +34,7 @@ class IsCoordinator(permissions.BasePermission):
         )
 
 
-class WorkPlanParseApi(APIView):
+class WorkPlanParseApi(ApiView):
     """Parse a document (multipart `file`, or `text`) into an outline; nothing is saved."""
 
     permission_classes = [IsCoordinator]
@@ -75,9 +76,9 @@ class WorkPlanParseApi(APIView):
                     {"detail": too_big_message(upload.size)},
                     status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
                 )
-            outline = parse_document(upload.read(), upload.name)
+            outline = parse_sandboxed(data=upload.read(), filename=upload.name)
         else:
-            outline = parse_text(serializer.validated_data["text"])
+            outline = parse_sandboxed(text=serializer.validated_data["text"])
         return Response(outline)
 
 
@@ -159,12 +160,12 @@ def _page(view, request, queryset, serializer):
     )
 
 
-class AssignmentListApi(APIView):
+class AssignmentListApi(ApiView):
     class FilterSerializer(serializers.Serializer):
         class Meta:
             ref_name = "AssignmentListInput"
 
-        plan = serializers.IntegerField(required=False)
+        plan = IdParam(required=False)
         state = serializers.ChoiceField(choices=Assignment.State.choices, required=False)
         due = serializers.ChoiceField(choices=["soon", "overdue"], required=False)
         q = serializers.CharField(required=False, max_length=100)
@@ -189,21 +190,21 @@ class AssignmentListApi(APIView):
         return _page(self, request, assignments, AssignmentOutput)
 
 
-class AssignmentDetailApi(APIView):
+class AssignmentDetailApi(ApiView):
     @extend_schema(summary="一个交办事项", responses=AssignmentOutput)
     def get(self, request, assignment_id: int):
         assignment_get_for_user(user=request.user, assignment_id=assignment_id)
         return Response(AssignmentOutput(_with_status(request, assignment_id)).data)
 
 
-class AssignmentSignApi(APIView):
+class AssignmentSignApi(ApiView):
     @extend_schema(summary="签收", request=None, responses=AssignmentOutput)
     def post(self, request, assignment_id: int):
         services.assignment_sign(user=request.user, assignment_id=assignment_id)
         return Response(AssignmentOutput(_with_status(request, assignment_id)).data)
 
 
-class ReportCreateApi(APIView):
+class ReportCreateApi(ApiView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     class InputSerializer(serializers.Serializer):
@@ -214,7 +215,9 @@ class ReportCreateApi(APIView):
         progress = serializers.IntegerField(min_value=0, max_value=100)
         completion = serializers.BooleanField(default=False, help_text="申请办结(进度记为 100)")
         files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
-        links = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+        links = serializers.ListField(
+            child=serializers.CharField(max_length=500), required=False, default=list
+        )
 
     @extend_schema(
         summary="反馈进展或申请办结(可附材料文件与链接)",
@@ -240,7 +243,7 @@ class ReportCreateApi(APIView):
         return Response(output, status=status.HTTP_201_CREATED)
 
 
-class ExtensionCreateApi(APIView):
+class ExtensionCreateApi(ApiView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "ExtensionCreateInput"
@@ -258,26 +261,35 @@ class ExtensionCreateApi(APIView):
         return Response(ExtensionOutput(extension).data, status=status.HTTP_201_CREATED)
 
 
-class ReportListApi(APIView):
+class ReportListApi(ApiView):
+    class FilterSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ReportListInput"
+
+        review_status = serializers.ChoiceField(
+            choices=ProgressReport.Review.choices, required=False
+        )
+
     @extend_schema(
         summary="可见的进展反馈(review_status=pending 即审核队列)",
-        parameters=[OpenApiParameter("review_status", str, enum=ProgressReport.Review.values)],
+        parameters=[FilterSerializer],
         responses=ReportOutput(many=True),
     )
     def get(self, request):
+        params = self.FilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         reports = (
             reports_for_user(request.user)
             .select_related("author")
             .prefetch_related("evidence")
             .order_by("-created_at", "-id")
         )
-        wanted = request.query_params.get("review_status")
-        if wanted:
-            reports = reports.filter(review_status=wanted)
+        if "review_status" in params.validated_data:
+            reports = reports.filter(review_status=params.validated_data["review_status"])
         return _page(self, request, reports, ReportOutput)
 
 
-class ReportReviewApi(APIView):
+class ReportReviewApi(ApiView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "ReportReviewInput"
@@ -295,21 +307,28 @@ class ReportReviewApi(APIView):
         return Response(ReportOutput(report, context={"request": request}).data)
 
 
-class ExtensionListApi(APIView):
+class ExtensionListApi(ApiView):
+    class FilterSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ExtensionListInput"
+
+        status = serializers.ChoiceField(choices=ExtensionRequest.Status.choices, required=False)
+
     @extend_schema(
         summary="可见的延期申请",
-        parameters=[OpenApiParameter("status", str, enum=ExtensionRequest.Status.values)],
+        parameters=[FilterSerializer],
         responses=ExtensionOutput(many=True),
     )
     def get(self, request):
+        params = self.FilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         requests = extension_requests_for_user(request.user).order_by("-created_at", "-id")
-        wanted = request.query_params.get("status")
-        if wanted:
-            requests = requests.filter(status=wanted)
+        if "status" in params.validated_data:
+            requests = requests.filter(status=params.validated_data["status"])
         return _page(self, request, requests, ExtensionOutput)
 
 
-class ExtensionDecideApi(APIView):
+class ExtensionDecideApi(ApiView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "ExtensionDecideInput"

@@ -45,6 +45,8 @@ class ExtensionForm(forms.Form):
 
 
 class FilterForm(forms.Form):
+    """我的任务's filters (query parameters); `page` is the paginator's."""
+
     plan = forms.TypedChoiceField(label=_("工作要点"), required=False, coerce=int, empty_value=None)
     state = forms.ChoiceField(label=_("状态"), required=False)
     due = forms.ChoiceField(
@@ -53,6 +55,7 @@ class FilterForm(forms.Form):
         choices=[("", _("全部")), ("soon", _("即将到期")), ("overdue", _("已逾期"))],
     )
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    page = forms.IntegerField(label=_("页码"), required=False, min_value=1, max_value=100000)
 
     def __init__(self, *args, plans, states, **kwargs):
         super().__init__(*args, **kwargs)

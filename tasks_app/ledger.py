@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 
 from django.db.models import OuterRef, Subquery
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
+from core.localtime import date_text, minute_text
+from core.spreadsheets import Sheet, csv_bytes, xlsx_bytes
 from regions.models import User
 from tasks_app.access import assignments_for_user
 from tasks_app.models import ProgressReport, Responsibility
@@ -64,9 +61,9 @@ def ledger_rows(queryset, progress: Callable[[int], None] | None = None) -> list
                 a.due_date.isoformat(),
                 a.get_state_display(),
                 a.progress,
-                a.last_report_at.strftime("%Y-%m-%d %H:%M") if a.last_report_at else "",
+                minute_text(a.last_report_at),
                 (a.last_report_text or "")[:500],
-                a.done_at.date().isoformat() if a.done_at else "",
+                date_text(a.done_at),
             ]
         )
         if progress and i % 1000 == 0:
@@ -75,32 +72,11 @@ def ledger_rows(queryset, progress: Callable[[int], None] | None = None) -> list
 
 
 def ledger_xlsx(rows: list[list], title: str) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "台账"
-    sheet.append([h for h, _w in HEADERS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-    for row in rows:
-        sheet.append(row)
-    for index, (_h, width) in enumerate(HEADERS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{len(rows) + 1}"
-    workbook.properties.title = title
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes([Sheet("台账", HEADERS, rows, filters=True)], title=title)
 
 
 def ledger_csv(rows: list[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([h for h, _w in HEADERS])
-    writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes([h for h, _w in HEADERS], rows)
 
 
 def ledger_bytes(rows: list[list], fmt: str, title: str) -> bytes:

@@ -13,7 +13,7 @@ from regions.models import Region, Unit, User
 from regions.selectors import region_subtree_q
 from tasks_app.access import assignments_for_user
 from tasks_app.models import Assignment, Task
-from tasks_app.selectors import assignments_with_status, today
+from tasks_app.selectors import assignments_with_status, done_in_time, today
 
 State = Assignment.State
 
@@ -65,7 +65,7 @@ class Row:
 FIGURES = {
     "total": Count("id"),
     "done": Count("id", filter=Q(state=State.DONE)),
-    "done_on_time": Count("id", filter=Q(state=State.DONE, done_at__date__lte=F("due_date"))),
+    "done_on_time": Count("id", filter=done_in_time()),
     "overdue": Count("id", filter=Q(is_overdue=True)),
     "returned": Count("id", filter=Q(returns__gt=0)),
     "missed_reports": Count("id", filter=Q(missed_report=True)),

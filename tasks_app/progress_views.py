@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import io
+import datetime as dt
 from urllib.parse import quote
 
 from django import forms
@@ -10,10 +10,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from config.errors import NotFoundError
+from core.params import ModelChoiceField, bad_query, query_form
+from core.spreadsheets import XLSX_TYPE
 from regions.access import is_regional
 from regions.models import Region, Unit
 from regions.selectors import region_subtree_q
 from tasks_app.access import plans_for_user, regions_for_user
+from tasks_app.models import WorkPlan
 from tasks_app.progress import (
     ProgressFilters,
     overdue_list,
@@ -23,27 +26,78 @@ from tasks_app.progress import (
 )
 from tasks_app.selectors import LIGHTS, today
 from tasks_app.services.exports import export_job_get_for_user, ledger_export
-from tasks_app.workdays import workdays_between
+from tasks_app.workdays import calendar_warning, workdays_between
 
 
 class ProgressForm(forms.Form):
-    plan = forms.TypedChoiceField(label="工作要点", required=False, coerce=int, empty_value=None)
-    region = forms.TypedChoiceField(label="区划", required=False, coerce=int, empty_value=None)
+    """The progress pages' filters: their query parameters, validated."""
+
+    plan = ModelChoiceField(
+        label="工作要点", queryset=WorkPlan.objects.none(), required=False, empty_label="全部"
+    )
+    region = ModelChoiceField(label="区划", queryset=Region.objects.none(), required=False)
     due_from = forms.DateField(
         label="期限自", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     due_to = forms.DateField(
         label="期限至", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    sort = forms.ChoiceField(
+        label="排序", required=False, widget=forms.HiddenInput, choices=[("", "")]
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].choices = [
-            ("", "全部"),
-            *plans_for_user(user).values_list("pk", "title"),
-        ]
-        regions = regions_for_user(user).exclude(level=Region.Level.TOWNSHIP).order_by("code")
-        self.fields["region"].choices = [(r.pk, r.name) for r in regions[:500]]
+        self.fields["plan"].queryset = plans_for_user(user).only("id", "title")
+        self.fields["region"].queryset = (
+            regions_for_user(user).exclude(level=Region.Level.TOWNSHIP).order_by("code")
+        )
+        self.fields["sort"].choices = [("", ""), *((key, key) for key in SORTS)]
+
+
+class UnitProgressForm(ProgressForm):
+    kind = forms.ChoiceField(
+        label="单位类型", required=False, choices=[("", "全部"), *Unit.Kind.choices]
+    )
+
+
+class AssessmentForm(ProgressForm):
+    year = forms.IntegerField(label="年度", required=False, min_value=2000, max_value=2100)
+    format = forms.ChoiceField(
+        label="格式", required=False, choices=[("", "页面"), ("xlsx", "Excel")]
+    )
+
+
+class MatrixForm(forms.Form):
+    by = forms.ChoiceField(
+        label="列", required=False, choices=[("county", "县区"), ("unit", "单位")]
+    )
+
+
+class LedgerForm(forms.Form):
+    format = forms.ChoiceField(
+        label="格式", required=False, choices=[("xlsx", "Excel"), ("csv", "CSV")]
+    )
+
+
+class BulletinDownloadForm(forms.Form):
+    format = forms.ChoiceField(
+        label="格式", required=False, choices=[("docx", "Word"), ("xlsx", "Excel")]
+    )
+
+
+class ExportJobForm(forms.Form):
+    download = forms.BooleanField(label="下载", required=False)
+
+
+class ReportForm(forms.Form):
+    unit = ModelChoiceField(label="单位", queryset=Unit.objects.none(), required=False)
+    county = ModelChoiceField(label="县(市、区)", queryset=Region.objects.none(), required=False)
+
+    def __init__(self, *args, units, counties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["county"].queryset = counties
 
 
 def _allowed(request) -> None:
@@ -52,20 +106,16 @@ def _allowed(request) -> None:
         raise Http404
 
 
-def _filters(request) -> tuple[ProgressForm, ProgressFilters, Region]:
-    user = request.user
-    form = ProgressForm(request.GET or None, user=user)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    region = None
-    if data.get("region"):
-        region = regions_for_user(user).filter(pk=data["region"]).first()
-    region = region or user.region or Region.objects.filter(parent__isnull=True).first()
+def _filters(form: ProgressForm, user) -> tuple[ProgressFilters, Region]:
+    data = form.cleaned_data
+    region = data.get("region") or user.region or Region.objects.filter(parent__isnull=True).first()
     if region is None:
         raise Http404
+    plan = data.get("plan")
     filters = ProgressFilters(
-        plan_id=data.get("plan"), due_from=data.get("due_from"), due_to=data.get("due_to")
+        plan_id=plan.pk if plan else None, due_from=data.get("due_from"), due_to=data.get("due_to")
     )
-    return form, filters, region
+    return filters, region
 
 
 SORTS = {
@@ -77,9 +127,9 @@ SORTS = {
 }
 
 
-def _sorted(rows, request) -> list:
+def _sorted(rows, form: ProgressForm) -> list:
     """Rows in the order the page's column headers ask for (completion rate by default)."""
-    return sorted(rows, key=SORTS.get(request.GET.get("sort", ""), SORTS["completion"]))
+    return sorted(rows, key=SORTS.get(form.cleaned_data.get("sort") or "", SORTS["completion"]))
 
 
 def _bars(rows) -> list[dict]:
@@ -97,8 +147,11 @@ def _bars(rows) -> list[dict]:
 
 def region_progress_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
     _allowed(request)
-    form, filters, region = _filters(request)
-    rows = _sorted(progress_by_region(user=request.user, region=region, filters=filters), request)
+    form = query_form(ProgressForm, request, user=request.user)
+    if form.errors:
+        return bad_query(request, form)
+    filters, region = _filters(form, request.user)
+    rows = _sorted(progress_by_region(user=request.user, region=region, filters=filters), form)
     bars = _bars(rows)
     return render(
         request,
@@ -118,10 +171,15 @@ def region_progress_view(request: HttpRequest, admin_context: dict) -> HttpRespo
 
 def unit_progress_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
     _allowed(request)
-    form, filters, region = _filters(request)
-    kind = request.GET.get("kind", Unit.Kind.DEPARTMENT)
+    form = query_form(
+        UnitProgressForm, request, defaults={"kind": Unit.Kind.DEPARTMENT}, user=request.user
+    )
+    if form.errors:
+        return bad_query(request, form)
+    filters, region = _filters(form, request.user)
+    kind = form.cleaned_data["kind"]
     rows = _sorted(
-        progress_by_unit(user=request.user, region=region, filters=filters, kind=kind), request
+        progress_by_unit(user=request.user, region=region, filters=filters, kind=kind), form
     )
     return render(
         request,
@@ -134,8 +192,6 @@ def unit_progress_view(request: HttpRequest, admin_context: dict) -> HttpRespons
             "region": region,
             "bars": _bars(rows),
             "chart_height": 16 + 26 * len(rows),
-            "kinds": Unit.Kind.choices,
-            "kind": kind,
             "query": request.GET.urlencode(),
         },
     )
@@ -146,7 +202,10 @@ def matrix_view(request: HttpRequest, plan_id: int, admin_context: dict) -> Http
     plan = plans_for_user(request.user).filter(pk=plan_id).select_related("region").first()
     if plan is None:
         raise Http404
-    by = "unit" if request.GET.get("by") == "unit" else "county"
+    form = query_form(MatrixForm, request)
+    if form.errors:
+        return bad_query(request, form)
+    by = form.cleaned_data["by"] or "county"
     matrix = plan_matrix(user=request.user, plan_id=plan.pk, region=plan.region, by=by)
     return render(
         request,
@@ -164,12 +223,16 @@ def matrix_view(request: HttpRequest, plan_id: int, admin_context: dict) -> Http
 
 def overdue_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
     _allowed(request)
-    form, filters, region = _filters(request)
+    form = query_form(ProgressForm, request, user=request.user)
+    if form.errors:
+        return bad_query(request, form)
+    filters, region = _filters(form, request.user)
     on = today()
     overdue = overdue_list(user=request.user, filters=filters)
     items = list(overdue.filter(region_subtree_q(region, prefix="unit__region__"))[:1000])
     for item in items:
         item.workdays_overdue = -workdays_between(on, item.due_date)
+    earliest = min((item.due_date for item in items), default=on)
     return render(
         request,
         "admin/tasks_app/progress/overdue.html",
@@ -179,13 +242,17 @@ def overdue_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
             "form": form,
             "items": items,
             "today": on,
+            "calendar_warning": calendar_warning(earliest, on),
         },
     )
 
 
 def ledger_view(request: HttpRequest, plan_id: int, admin_context: dict) -> HttpResponse:
     _allowed(request)
-    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    form = query_form(LedgerForm, request)
+    if form.errors:
+        return bad_query(request, form)
+    fmt = form.cleaned_data["format"] or "xlsx"
     try:
         plan, data, job = ledger_export(user=request.user, plan_id=plan_id, fmt=fmt)
     except NotFoundError as exc:
@@ -209,7 +276,10 @@ def export_job_view(request: HttpRequest, job_id: int, admin_context: dict) -> H
         job = export_job_get_for_user(user=request.user, job_id=job_id)
     except NotFoundError as exc:
         raise Http404 from exc
-    if request.GET.get("download") and job.status == "done":
+    form = query_form(ExportJobForm, request)
+    if form.errors:
+        return bad_query(request, form)
+    if form.cleaned_data["download"] and job.status == "done":
         return FileResponse(
             job.file.open("rb"), as_attachment=True, filename=f"{job.plan.title}-台账.{job.format}"
         )
@@ -221,67 +291,21 @@ def export_job_view(request: HttpRequest, job_id: int, admin_context: dict) -> H
 
 
 def assessment_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
-    from tasks_app.services.assessment import FORMULA, assessment, scheme_for
+    from tasks_app.services.assessment import FORMULA, assessment, assessment_xlsx, scheme_for
 
     _allowed(request)
-    *_unused, region = _filters(request)
-    try:
-        year = int(request.GET.get("year") or today().year)
-    except ValueError:
-        year = today().year
+    form = query_form(AssessmentForm, request, user=request.user)
+    if form.errors:
+        return bad_query(request, form)
+    _filters_unused, region = _filters(form, request.user)
+    year = form.cleaned_data["year"] or today().year
     counties, units = assessment(user=request.user, region=region, year=year)
-    if request.GET.get("format") == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        for index, (title, scores) in enumerate((("各县(市、区)", counties), ("本级单位", units))):
-            sheet = workbook.active if index == 0 else workbook.create_sheet()
-            sheet.title = title
-            sheet.append(
-                [
-                    "排名",
-                    "单位",
-                    "得分",
-                    "基础分",
-                    "逾期扣分",
-                    "退回扣分",
-                    "未按期反馈扣分",
-                    "应办结",
-                    "已办结",
-                    "按期办结",
-                    "逾期工作日",
-                    "被退回",
-                    "未按期反馈",
-                ]
-            )
-            for s in scores:
-                sheet.append(
-                    [
-                        s.rank,
-                        s.name,
-                        s.score,
-                        s.parts["基础分"],
-                        s.parts["逾期扣分"],
-                        s.parts["退回扣分"],
-                        s.parts["未按期反馈扣分"],
-                        s.assignments,
-                        s.done,
-                        s.done_on_time,
-                        s.overdue_workdays,
-                        s.returned,
-                        s.missed,
-                    ]
-                )
-            sheet.freeze_panes = "A2"
-        buffer = io.BytesIO()
-        workbook.save(buffer)
+    if form.cleaned_data["format"] == "xlsx":
+        title = f"{region.name}{year}年度考核"
         response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            assessment_xlsx(counties, units, title=title), content_type=XLSX_TYPE
         )
-        response["Content-Disposition"] = (
-            f"attachment; filename*=UTF-8''{quote(f'{region.name}{year}年度考核')}.xlsx"
-        )
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(title)}.xlsx"
         return response
     return render(
         request,
@@ -292,6 +316,9 @@ def assessment_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
             "counties": counties,
             "units": units,
             "formula": FORMULA,
+            "calendar_warning": calendar_warning(
+                dt.date(year, 1, 1), min(today(), dt.date(year, 12, 31))
+            ),
             "scheme": scheme_for(region, year),
             "year": year,
             "region": region,
@@ -315,8 +342,10 @@ def implementation_report_view(
         .order_by("region__code", "short_name")
     )
     counties = Region.objects.filter(parent=plan.region).order_by("code")
-    unit = units.filter(pk=request.GET.get("unit") or 0).first()
-    county = counties.filter(pk=request.GET.get("county") or 0).first()
+    form = query_form(ReportForm, request, units=units, counties=counties)
+    if form.errors:
+        return bad_query(request, form)
+    unit, county = form.cleaned_data["unit"], form.cleaned_data["county"]
     if unit or county:
         data = implementation_report_docx(user=request.user, plan=plan, unit=unit, region=county)
         name = (unit.short_name if unit else county.name) + "落实情况报告"

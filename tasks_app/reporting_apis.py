@@ -6,9 +6,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from config.api import ApiView
 from config.errors import NotFoundError
+from core.params import IdParam
 from regions.models import Unit
 from tasks_app.access import plans_for_user, regions_for_user
 from tasks_app.models import Assignment
@@ -25,8 +26,8 @@ from tasks_app.workdays import workdays_between
 
 
 class FilterSerializer(serializers.Serializer):
-    region = serializers.IntegerField(required=False, help_text="区划 id;默认为用户负责的区划")
-    plan = serializers.IntegerField(required=False)
+    region = IdParam(required=False, help_text="区划 id;默认为用户负责的区划")
+    plan = IdParam(required=False)
     due_from = serializers.DateField(required=False)
     due_to = serializers.DateField(required=False)
     as_of = serializers.DateField(required=False, help_text="按历史记录还原该日结束时的状态")
@@ -34,6 +35,20 @@ class FilterSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "ProgressFilter"
+
+
+class UnitFilterSerializer(FilterSerializer):
+    kind = serializers.ChoiceField(choices=Unit.Kind.choices, required=False)
+
+    class Meta:
+        ref_name = "UnitProgressFilter"
+
+
+class MatrixSerializer(serializers.Serializer):
+    by = serializers.ChoiceField(choices=["county", "unit"], required=False, default="county")
+
+    class Meta:
+        ref_name = "MatrixFilter"
 
 
 class RowOutput(serializers.Serializer):
@@ -49,8 +64,8 @@ class RowOutput(serializers.Serializer):
     on_time_rate = serializers.FloatField()
 
 
-def _parse(request) -> tuple[ProgressFilters, object]:
-    params = FilterSerializer(data=request.query_params)
+def _parse(request, serializer=FilterSerializer) -> tuple[ProgressFilters, object, dict]:
+    params = serializer(data=request.query_params)
     params.is_valid(raise_exception=True)
     data = params.validated_data
     user = request.user
@@ -70,7 +85,7 @@ def _parse(request) -> tuple[ProgressFilters, object]:
         as_of=data.get("as_of"),
         state=data.get("state", ""),
     )
-    return filters, region
+    return filters, region, data
 
 
 def _paged(view, request, rows):
@@ -79,48 +94,52 @@ def _paged(view, request, rows):
     return paginator.get_paginated_response(RowOutput(page, many=True).data)
 
 
-class RegionProgressApi(APIView):
+class RegionProgressApi(ApiView):
     @extend_schema(
         summary="各地进展:区划的下级(如各县市区),本级单位合为一行",
         parameters=[FilterSerializer],
         responses=RowOutput(many=True),
     )
     def get(self, request):
-        filters, region = _parse(request)
+        filters, region, _data = _parse(request)
         return _paged(
             self, request, progress_by_region(user=request.user, region=region, filters=filters)
         )
 
 
-class UnitProgressApi(APIView):
+class UnitProgressApi(ApiView):
     @extend_schema(
-        summary="各单位进展", parameters=[FilterSerializer], responses=RowOutput(many=True)
+        summary="各单位进展", parameters=[UnitFilterSerializer], responses=RowOutput(many=True)
     )
     def get(self, request):
-        filters, region = _parse(request)
-        kind = request.query_params.get("kind", "")
-        if kind and kind not in Unit.Kind.values:
-            kind = ""
+        filters, region, data = _parse(request, UnitFilterSerializer)
+        kind = data.get("kind", "")
         rows = progress_by_unit(user=request.user, region=region, filters=filters, kind=kind)
         return _paged(self, request, rows)
 
 
-class TaskProgressApi(APIView):
+class TaskProgressApi(ApiView):
     @extend_schema(
         summary="各任务进展", parameters=[FilterSerializer], responses=RowOutput(many=True)
     )
     def get(self, request):
-        filters, _region = _parse(request)
+        filters, _region, _data = _parse(request)
         return _paged(self, request, progress_by_task(user=request.user, filters=filters))
 
 
-class MatrixApi(APIView):
-    @extend_schema(summary="进展矩阵:任务 × 县区(by=county)或单位(by=unit)", responses={200: dict})
+class MatrixApi(ApiView):
+    @extend_schema(
+        summary="进展矩阵:任务 × 县区(by=county)或单位(by=unit)",
+        parameters=[MatrixSerializer],
+        responses={200: dict},
+    )
     def get(self, request, plan_id: int):
+        params = MatrixSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
         plan = plans_for_user(request.user).filter(pk=plan_id).select_related("region").first()
         if plan is None:
             raise NotFoundError("工作要点不存在。")
-        by = "unit" if request.query_params.get("by") == "unit" else "county"
+        by = params.validated_data["by"]
         matrix = plan_matrix(user=request.user, plan_id=plan.pk, region=plan.region, by=by)
         return Response(
             {
@@ -149,7 +168,7 @@ class MatrixApi(APIView):
         )
 
 
-class OverdueApi(APIView):
+class OverdueApi(ApiView):
     class ItemOutput(serializers.Serializer):
         id = serializers.IntegerField()
         unit = serializers.CharField(source="unit.short_name")
@@ -164,7 +183,7 @@ class OverdueApi(APIView):
         summary="逾期事项", parameters=[FilterSerializer], responses=ItemOutput(many=True)
     )
     def get(self, request):
-        filters, _region = _parse(request)
+        filters, _region, _data = _parse(request)
         items = overdue_list(user=request.user, filters=filters)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(items, request, view=self)

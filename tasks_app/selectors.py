@@ -11,6 +11,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    F,
     Q,
     QuerySet,
     Value,
@@ -79,29 +80,48 @@ def _missed_report(on: dt.date) -> Case:
     return Case(*whens, default=Value(False), output_field=BooleanField())
 
 
+def claimed_in_time() -> Q:
+    """A completion claim filed by the due date (local day) and waiting for review: the unit
+    has done its part on time, so the item is neither overdue nor chased while it waits."""
+    return Q(state=State.SUBMITTED, submitted_at__date__lte=F("due_date"))
+
+
+def done_in_time() -> Q:
+    """Done, and claimed (or, without a claim on record, finished) by the due date: a late
+    review does not make the unit late."""
+    return Q(state=State.DONE) & (
+        Q(submitted_at__date__lte=F("due_date"))
+        | Q(submitted_at__isnull=True, done_at__date__lte=F("due_date"))
+    )
+
+
 def assignments_with_status(queryset: QuerySet[Assignment], on: dt.date | None = None):
     """Annotate the traffic light and the computed flags: overdue, due soon, stalled,
     missed periodic report. Precedence of the light: done (blue), overdue (red),
-    not signed (grey), due within N working days (yellow), else on track (green)."""
+    not signed (grey), due within N working days (yellow), else on track (green).
+    A claim waiting for review is never "due soon", and not overdue if it was filed in time.
+    """
     on = on or today()
     soon = add_workdays(on, settings.DUE_SOON_WORKDAYS)
     stalled_before = timezone.now() - dt.timedelta(days=settings.STALLED_AFTER_DAYS)
     open_ = ~Q(state=State.DONE)
+    late = Q(due_date__lt=on) & ~claimed_in_time()
+    waiting = Q(state=State.SUBMITTED)
     return queryset.annotate(
         cycle=Coalesce(
             NullIf("task__report_cycle", Value("")), NullIf("task__plan__report_cycle", Value(""))
         ),
         light=Case(
             When(state=State.DONE, then=Value("blue")),
-            When(due_date__lt=on, then=Value("red")),
+            When(late, then=Value("red")),
             When(state=State.ASSIGNED, then=Value("grey")),
-            When(due_date__lte=soon, then=Value("yellow")),
+            When(Q(due_date__lte=soon) & ~waiting, then=Value("yellow")),
             default=Value("green"),
             output_field=CharField(),
         ),
-        is_overdue=Case(When(open_ & Q(due_date__lt=on), then=Value(True)), default=Value(False)),
+        is_overdue=Case(When(open_ & late, then=Value(True)), default=Value(False)),
         is_due_soon=Case(
-            When(open_ & Q(due_date__gte=on, due_date__lte=soon), then=Value(True)),
+            When(open_ & ~waiting & Q(due_date__gte=on, due_date__lte=soon), then=Value(True)),
             default=Value(False),
         ),
         is_stalled=Case(
@@ -117,7 +137,7 @@ def assignments_with_status(queryset: QuerySet[Assignment], on: dt.date | None =
         ),
     ).annotate(
         missed_report=Case(
-            When(state=State.DONE, then=Value(False)),
+            When(Q(state=State.DONE) | waiting, then=Value(False)),
             default=_missed_report(on),
             output_field=BooleanField(),
         )

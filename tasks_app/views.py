@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.params import bad_query, query_form
 from regions.models import User
 from tasks_app.access import assignment_get_for_user, evidence_get_for_user, plans_for_user
 from tasks_app.forms import ExtensionForm, FilterForm, ReportForm
@@ -25,7 +26,7 @@ from tasks_app.selectors import (
     unit_assignment_counts,
 )
 from tasks_app.services import assignments as services
-from tasks_app.workdays import workdays_between
+from tasks_app.workdays import calendar_warning, workdays_between
 
 PAGE_SIZE = 30
 
@@ -41,12 +42,15 @@ def home(request):
 @login_required
 def my_tasks(request):
     user: User = request.user
-    form = FilterForm(
-        request.GET or None,
+    form = query_form(
+        FilterForm,
+        request,
         plans=plans_for_user(user).only("id", "title"),
         states=Assignment.State.choices,
     )
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if form.errors:
+        return bad_query(request, form)
+    data = form.cleaned_data
     filters = AssignmentFilters(
         plan_id=data.get("plan"),
         state=data.get("state") or "",
@@ -56,7 +60,7 @@ def my_tasks(request):
         mine_only=user.role == User.Role.UNIT_USER,
     )
     page = Paginator(assignment_list(user=user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
+        data.get("page")
     )
     counts = unit_assignment_counts(unit=user.unit) if user.unit_id else None
     query = request.GET.copy()
@@ -90,6 +94,7 @@ def assignment_detail(request, assignment_id: int):
     user: User = request.user
     own = user.role == User.Role.UNIT_USER and user.unit_id == assignment.unit_id
     days = workdays_between(today(), assignment.due_date)
+    calendar_note = calendar_warning(today(), assignment.due_date)
     return render(
         request,
         "tasks/assignment.html",
@@ -100,6 +105,7 @@ def assignment_detail(request, assignment_id: int):
             "ancestors": task_ancestors(assignment.task),
             "workdays_left": days,
             "workdays_overdue": -days,
+            "calendar_warning": calendar_note,
             "timeline": assignment_timeline(assignment),
             "own": own,
             "report_form": ReportForm(initial={"progress": assignment.progress}),

@@ -1,3 +1,4 @@
+import datetime as dt
 import os
 import re
 
@@ -12,13 +13,70 @@ def _mask(url: str) -> str:
     return re.sub(r"//([^:/@]*):[^@]*@", r"//\1:***@", url)
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--shift-clock",
+        type=int,
+        default=int(os.environ.get("TEST_SHIFT_CLOCK_DAYS") or 0),
+        metavar="DAYS",
+        help="run the whole suite with the clock moved DAYS days forward (time-machine), "
+        "so a test that depends on today's date fails the day it is written",
+    )
+
+
+def pytest_configure(config):
+    days = config.getoption("--shift-clock")
+    if days:
+        import time_machine
+
+        target = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+        config._clock_traveller = time_machine.travel(target, tick=True)
+        config._clock_traveller.start()
+        # processes the tests start (workers, servers) read this and travel too
+        os.environ["TEST_SHIFT_CLOCK_DAYS"] = str(days)
+
+
+# In CI nothing may skip: a service test or a test of ../shared that skips there is a
+# failure (on a developer's laptop they skip, saying why). .ci/run sets this.
+FORBID_SKIPS = os.environ.get("TEST_FORBID_SKIPS") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if FORBID_SKIPS and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped where nothing may skip (TEST_FORBID_SKIPS=1): {reason}"
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_clock_traveller", None)
+    if traveller is not None:
+        traveller.stop()
+
+
 def pytest_report_header(config):
     db = settings.DATABASES["default"]
+    days = config.getoption("--shift-clock")
     return [
+        f"clock: {'shifted ' + str(days) + ' days, now ' if days else ''}"
+        f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
         f"database: {db['ENGINE'].rsplit('.', 1)[-1]} ({db.get('HOST') or db['NAME']})",
         f"celery broker: {_mask(settings.CELERY_BROKER_URL)}",
         f"REDIS_URL: {_mask(os.environ.get('REDIS_URL', '')) or 'not set (Redis tests skip)'}",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_workday_calendar():
+    """Each test sees the holiday calendar of its own database, not one cached by another."""
+    from tasks_app.workdays import calendar_changed
+
+    calendar_changed()
+    yield
+    calendar_changed()
 
 
 @pytest.fixture

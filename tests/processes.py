@@ -14,11 +14,34 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
+# Settings a child process must not inherit from the developer's shell: it gets what the
+# test gives it, or the defaults (a CELERY_QUEUE left in the shell would strand its tasks).
+INHERITED_SETTINGS = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_QUEUE",
+    "EMAIL_URL",
+    "SITE_URL",
+    "VAR_DIR",
+    "DJANGO_SETTINGS_MODULE",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+}
+
+
 def clean_env(**overrides: str) -> dict:
-    """This environment without service URLs, plus `overrides`."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    """This environment without the service URLs and settings above, plus `overrides`."""
+    env = {k: v for k, v in os.environ.items() if k not in INHERITED_SETTINGS}
     env.update(PYTHONUNBUFFERED="1", **overrides)
     return env
+
+
+def python_module(module: str) -> list[str]:
+    """argv that runs `module` as a program, on the test run's (possibly shifted) clock."""
+    if os.environ.get("TEST_SHIFT_CLOCK_DAYS"):
+        return [sys.executable, "-m", "tests.shifted_clock", module]
+    return [sys.executable, "-m", module]
 
 
 class Process:
@@ -87,7 +110,7 @@ def celery_worker(env: dict, *, queue_name: str = "celery") -> Process:
     env = {**env, "CELERY_QUEUE": queue_name}  # what the worker itself queues stays here too
     worker = Process(
         [
-            str(VENV_BIN / "celery"),
+            *python_module("celery"),
             "-A",
             "config",
             "worker",

@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tasks_app.models import Assignment
+from tasks_app.workdays import warm_calendar
 from tests.conftest import add_assignments
 
 PDF = b"%PDF-1.4\n%api\n%%EOF\n"
@@ -48,6 +49,7 @@ def test_list_answers_in_the_same_number_of_queries_for_1_and_200(api, world):
     client = as_user(api, world.county)
 
     def count() -> int:
+        warm_calendar()  # the holiday calendar is loaded once a minute, not per request
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/api/assignments/").status_code == 200
         return len(queries.captured_queries)
@@ -159,7 +161,13 @@ def test_token_authentication_for_other_systems(world):
 
 
 def test_schema_is_valid_and_docs_are_served_without_a_cdn(client, db):
+    from regions.models import User
+
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+    # the schema describes our data model: signed-in users only
+    assert client.get("/api/schema/").status_code in (401, 403)
+    assert client.get("/api/docs/").status_code in (401, 403)
+    client.force_login(User.objects.create_user("reader", password="pw-123456"))
     schema = client.get("/api/schema/")
     assert schema.status_code == 200 and b"/api/assignments/" in schema.content
     docs = client.get("/api/docs/").content.decode()

@@ -13,6 +13,7 @@ from tasks_app.services.bulletins import (
     bulletin_create,
     bulletin_current_figures,
     bulletin_docx,
+    bulletin_figures,
     bulletin_publish,
     bulletin_send,
     bulletin_xlsx,
@@ -207,3 +208,33 @@ def test_implementation_report_follows_the_plans_structure(client, world, histor
     assert "小店区政府" in "\n".join(
         p.text for p in docx.Document(io.BytesIO(county.content)).paragraphs
     )
+
+
+def test_bulletin_total_counts_every_overdue_item_not_only_the_listed_500(world):
+    from tests.conftest import add_assignments
+
+    # 510 items of 市财政局 due in October, none done: all overdue on 2026-11-20
+    add_assignments(world, world.czj_unit, 510)
+    Assignment.objects.filter(task__ref__startswith="九/").update(due_date=dt.date(2026, 10, 15))
+    bulletin = bulletin_create(
+        user=world.coordinator, plan=world.plan, start=dt.date(2026, 10, 1), end=YEAR[1]
+    )
+    figures = bulletin_figures(
+        plan=world.plan, start=dt.date(2026, 10, 1), end=YEAR[1], on=dt.date(2026, 11, 20)
+    )
+    # the 510, and the two items of 一/(一) that were due at the end of June
+    expected = (
+        Assignment.objects.filter(task__plan=world.plan, due_date__lt=dt.date(2026, 11, 20))
+        .exclude(state="done")
+        .count()
+    )
+    assert figures["totals"]["overdue"] == expected == 512
+    assert len(figures["overdue"]) == 500
+    bulletin.figures = figures  # the document as it would be published on that day
+    Bulletin.objects.filter(pk=bulletin.pk).update(
+        status="published", figures=figures, published_at="2026-11-20T02:00Z"
+    )
+    bulletin.refresh_from_db()
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(bulletin_docx(bulletin))).paragraphs)
+    assert "逾期未办结 512 项" in text
+    assert "共 512 项,以下列出期限最早的 500 项" in text

@@ -10,7 +10,8 @@ from regions.models import Alias, Region, Unit
 from regions.selectors import directory_resolve_name
 from tasks_app.models import Assignment, Responsibility, Task, WorkPlan
 from tasks_app.parsing import parse_document, parse_text
-from tasks_app.services.imports import UnresolvedNamesError, tracked_units, workplan_import
+from tasks_app.services.import_plan import tracked_units
+from tasks_app.services.imports import UnresolvedNamesError, workplan_import
 
 TAIYUAN = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "003_079112ff1aadfc6f.txt"
 needs_shared = pytest.mark.skipif(
@@ -211,3 +212,67 @@ def test_import_query_count_does_not_grow_with_the_number_of_items(taiyuan):
         assert result.assignments == items * 11
         seen.append(statements(queries.captured_queries))
     assert len(seen[0]) == len(seen[1])
+
+
+# --- the preview's total is what the import creates ----------------------------------------
+
+
+def _with_group_alias_and_new_unit(outline: dict) -> dict:
+    """The outline with one county-level collective written as the directory does not know it
+    (`各县区人民政府`) and a department the directory lacks (`市数据局`)."""
+    tasks = [dict(t) for t in outline["tasks"]]
+    first = next(i for i, t in enumerate(tasks) if t.get("units"))
+    tasks[first]["units"] = [
+        *tasks[first]["units"],
+        {"name": "各县区人民政府", "role": "responsible"},
+    ]
+    last = max(i for i, t in enumerate(tasks) if t.get("units"))
+    tasks[last]["units"] = [*tasks[last]["units"], {"name": "市数据局", "role": "responsible"}]
+    return {**outline, "tasks": tasks}
+
+
+def _preview_then_import(region, outline):
+    from regions.models import UnitGroup
+    from tasks_app.services.import_plan import import_preview
+
+    counties = UnitGroup.objects.get(region=region, name="各县(市、区)人民政府")
+    mapping = {"各县区人民政府": f"group:{counties.pk}", "市数据局": "new:department"}
+    preview = import_preview(region=region, outline=outline, mapping=mapping)
+    assert preview.unresolved == [] and preview.problems == []
+    result = workplan_import(outline=outline, region=region, user=None, mapping=mapping)
+    created = Assignment.objects.filter(task__plan=result.plan).count()
+    return preview, result, created
+
+
+def test_preview_total_equals_what_the_import_creates_with_a_group_mapping_and_a_new_unit(
+    taiyuan,
+):
+    outline = _with_group_alias_and_new_unit(
+        parse_text(
+            HEAD
+            + "一、公开\n(一)预算公开。(市财政局负责落实)\n(二)政策解读。(市直各部门负责落实)\n"
+            "(三)审计公开。(市审计局负责落实)\n"
+        )
+    )
+    preview, result, created = _preview_then_import(taiyuan, outline)
+    # (一): 市财政局 + 10 county governments; (二): 26 departments + the new one; (三): 1 + 1
+    assert preview.assignments_by_ref == {"一/(一)": 11, "一/(二)": 27, "一/(三)": 2}
+    assert preview.total_assignments == result.assignments == created == 40
+    # the new department joins 市直各部门, and the page can say so
+    assert preview.plan.new_in_groups == {"市数据局": ["市直各部门"]}
+    new = Unit.objects.get(short_name="市数据局")
+    assert Assignment.objects.filter(unit=new, task__plan=result.plan).count() == 2
+
+
+@needs_shared
+def test_preview_total_equals_the_import_on_the_taiyuan_notice(taiyuan):
+    outline = _with_group_alias_and_new_unit(parse_document(TAIYUAN.read_bytes()))
+    preview, result, created = _preview_then_import(taiyuan, outline)
+    assert preview.total_assignments == result.assignments == created
+    assert created > 378  # the mapped group and the new department add assignments
+    per_ref = dict(
+        Assignment.objects.filter(task__plan=result.plan)
+        .values_list("task__ref")
+        .annotate(n=Count("id"))
+    )
+    assert per_ref == preview.assignments_by_ref

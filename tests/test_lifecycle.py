@@ -322,3 +322,92 @@ def test_concurrent_completion_claims_leave_one_consistent_state(world):
     a.refresh_from_db()
     assert a.state == S.SUBMITTED
     assert ProgressReport.objects.filter(assignment=a, kind="completion").count() == 1
+
+
+def test_approving_an_old_request_never_moves_the_due_date_earlier(world):
+    # the unit asks for +30 days; meanwhile the coordinator moves the date +90 days
+    a = signed(world)
+    old = a.due_date
+    request = svc.extension_request_create(
+        user=world.czj,
+        assignment_id=a.pk,
+        requested_due_date=old + dt.timedelta(days=30),
+        reason="r",
+    )
+    later = old + dt.timedelta(days=90)
+    svc.assignment_change_due_date(
+        user=world.coordinator, assignment_id=a.pk, due_date=later, reason="统一调整"
+    )
+    svc.extension_request_decide(user=world.coordinator, request_id=request.pk, approve=True)
+    a.refresh_from_db()
+    request.refresh_from_db()
+    assert a.due_date == later and request.status == "approved"
+    # the history cites the date as it was at the decision, not the stale one asked from
+    reason = request.history.latest("history_date").history_change_reason
+    assert f"当前期限 {later:%Y-%m-%d}" in reason and "期限不变" in reason
+
+
+def test_approval_history_states_old_and_new_due_dates(world):
+    a = signed(world)
+    svc.assignment_change_due_date(
+        user=world.coordinator, assignment_id=a.pk, due_date=dt.date(2026, 9, 1), reason="r"
+    )
+    request = svc.extension_request_create(
+        user=world.czj, assignment_id=a.pk, requested_due_date=dt.date(2026, 10, 15), reason="r"
+    )
+    svc.assignment_change_due_date(
+        user=world.coordinator, assignment_id=a.pk, due_date=dt.date(2026, 9, 20), reason="r"
+    )
+    svc.extension_request_decide(user=world.coordinator, request_id=request.pk, approve=True)
+    a.refresh_from_db()
+    assert a.due_date == dt.date(2026, 10, 15)
+    reason = a.history.latest("history_date").history_change_reason
+    assert reason == "同意延期:2026-09-20 → 2026-10-15"  # from today's date, not the stale 09-01
+
+
+def test_an_extension_of_a_finished_item_cannot_be_approved(world):
+    a = signed(world)
+    request = svc.extension_request_create(
+        user=world.czj,
+        assignment_id=a.pk,
+        requested_due_date=a.due_date + dt.timedelta(days=9),
+        reason="r",
+    )
+    report = svc.report_create(
+        user=world.czj, assignment_id=a.pk, text="完成", progress=100, completion=True
+    )
+    svc.report_review(user=world.coordinator, report_id=report.pk, accept=True)
+    due = Assignment.objects.get(pk=a.pk).due_date
+    with pytest.raises(ApplicationError, match="已办结"):
+        svc.extension_request_decide(user=world.coordinator, request_id=request.pk, approve=True)
+    assert Assignment.objects.get(pk=a.pk).due_date == due
+    assert ExtensionRequest.objects.get().status == "pending"
+
+
+def test_a_refusal_needs_a_reason_and_the_unit_reads_it(client, world):
+    a = signed(world)
+    request = svc.extension_request_create(
+        user=world.czj,
+        assignment_id=a.pk,
+        requested_due_date=a.due_date + dt.timedelta(days=9),
+        reason="r",
+    )
+    with pytest.raises(ApplicationError, match="理由"):
+        svc.extension_request_decide(user=world.coordinator, request_id=request.pk, approve=False)
+    client.force_login(world.coordinator)
+    url = "/admin/tasks_app/extensionrequest/"
+    ask = client.post(url, {"action": "reject_selected", "_selected_action": [request.pk]})
+    assert "理由" in ask.content.decode() and ExtensionRequest.objects.get().status == "pending"
+    client.post(
+        url,
+        {
+            "action": "reject_selected",
+            "_selected_action": [request.pk],
+            "apply": "1",
+            "comment": "任务时间来得及,请按期完成",
+        },
+    )
+    assert ExtensionRequest.objects.get().status == "rejected"
+    client.force_login(world.czj)
+    page = client.get(f"/tasks/{a.pk}/").content.decode()
+    assert "不同意延期" in page and "任务时间来得及,请按期完成" in page

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -11,6 +12,7 @@ from regions.models import Region, Unit
 from tasks_app.models import Assignment
 from tasks_app.progress import ProgressFilters, plan_matrix, progress_by_region, progress_by_unit
 from tasks_app.services import assignments as svc
+from tasks_app.workdays import warm_calendar
 
 ON = dt.date(2026, 11, 20)
 
@@ -28,18 +30,19 @@ def history(world):
     from regions.services import user_upsert
 
     def finish(assignment, when):
+        """Signed, claimed and accepted at `when` (the clock set there, not today's)."""
         user = user_upsert(
             username=f"u{assignment.unit_id}",
             password="pw-123456",
             role="unit_user",
             unit=assignment.unit,
         )
-        svc.assignment_sign(user=user, assignment_id=assignment.pk)
-        report = svc.report_create(
-            user=user, assignment_id=assignment.pk, text="done", progress=100, completion=True
-        )
-        svc.report_review(user=world.coordinator, report_id=report.pk, accept=True)
-        Assignment.objects.filter(pk=assignment.pk).update(done_at=when)
+        with time_machine.travel(when, tick=False):
+            svc.assignment_sign(user=user, assignment_id=assignment.pk)
+            report = svc.report_create(
+                user=user, assignment_id=assignment.pk, text="done", progress=100, completion=True
+            )
+            svc.report_review(user=world.coordinator, report_id=report.pk, accept=True)
         return user
 
     finish(county["小店区"], timezone.make_aware(dt.datetime(2026, 11, 1, 10)))
@@ -48,11 +51,12 @@ def history(world):
     user = user_upsert(
         username="xhl", password="pw-123456", role="unit_user", unit=county["杏花岭区"].unit
     )
-    svc.assignment_sign(user=user, assignment_id=county["杏花岭区"].pk)
-    report = svc.report_create(
-        user=user, assignment_id=county["杏花岭区"].pk, text="x", progress=100, completion=True
-    )
-    svc.report_review(user=world.coordinator, report_id=report.pk, accept=False, comment="补充")
+    with time_machine.travel(timezone.make_aware(dt.datetime(2026, 11, 12, 10)), tick=False):
+        svc.assignment_sign(user=user, assignment_id=county["杏花岭区"].pk)
+        report = svc.report_create(
+            user=user, assignment_id=county["杏花岭区"].pk, text="x", progress=100, completion=True
+        )
+        svc.report_review(user=world.coordinator, report_id=report.pk, accept=False, comment="补充")
     Assignment.objects.filter(pk=county["尖草坪区"].pk).update(due_date=dt.date(2026, 11, 1))
     finish(world.czj_own, timezone.make_aware(dt.datetime(2026, 3, 1, 10)))
     return county
@@ -121,6 +125,7 @@ def test_region_progress_takes_the_same_queries_for_2_and_50_counties(
     world, django_assert_num_queries
 ):
     def count(region):
+        warm_calendar()  # loaded once a minute, not per request
         with CaptureQueriesContext(connection) as queries:
             progress_by_region(
                 user=world.coordinator, region=region, filters=ProgressFilters(), on=ON
@@ -188,6 +193,7 @@ def test_progress_pages_take_the_same_queries_for_few_and_many_counties(client, 
     client.force_login(world.coordinator)
 
     def count():
+        warm_calendar()  # loaded once a minute, not per request
         with CaptureQueriesContext(connection) as queries:
             assert client.get("/admin/tasks_app/workplan/progress/").status_code == 200
         return len(queries.captured_queries)
@@ -301,6 +307,7 @@ def test_api_region_progress_same_queries_for_2_and_50_counties(world):
     api = _api(world.coordinator)
 
     def count(n):
+        warm_calendar()  # loaded once a minute, not per request
         with CaptureQueriesContext(connection) as queries:
             assert api.get("/api/progress/regions/", {"region": regions[n].pk}).status_code == 200
         return len(queries.captured_queries)

@@ -60,3 +60,33 @@ def test_production_without_secret_key_refuses_to_start(tmp_path):
     result = _manage("check", DEBUG="0", SECRET_KEY="", VAR_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_test_command_passes_pytest_options_through(tmp_path):
+    """`python3 scripts/dev.py test -k directory`, as the README writes it."""
+    result = subprocess.run(
+        [sys.executable, "scripts/dev.py", "test", "--collect-only", "-q", "-k", "nomatch_xyz"],
+        cwd=ROOT,
+        env=clean_env(VAR_DIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "error" not in result.stderr.lower(), result.stderr
+    assert result.returncode == 5, result.stdout + result.stderr  # pytest: nothing selected
+    assert "deselected" in result.stdout
+
+
+def test_child_processes_do_not_inherit_the_shells_settings(monkeypatch):
+    """A CELERY_QUEUE (or a database, a broker …) left in the developer's shell must not
+    reach the workers the tests start: they would listen elsewhere and the test would hang."""
+    for name, value in {
+        "CELERY_QUEUE": "someone-elses-queue",
+        "DATABASE_URL": "postgres://elsewhere/db",
+        "REDIS_URL": "redis://elsewhere:6379/0",
+        "EMAIL_URL": "smtp://elsewhere:25",
+    }.items():
+        monkeypatch.setenv(name, value)
+    env = clean_env(VAR_DIR="/tmp/x")
+    assert not {"CELERY_QUEUE", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"} & set(env)
+    assert env["VAR_DIR"] == "/tmp/x"

@@ -54,7 +54,7 @@ def test_sweep_through_beats_task_mails_once_via_real_smtp(redis_url, world, set
         assert escalations and all("coord@example.gov.cn" in m["To"] for m in escalations)
         subjects = {subject(m) for _to, m in mail.messages}
         assert any(s.startswith("【到期前提醒】一/(二)") for s in subjects), subjects
-        assert any(s.startswith("【逾期汇总】") for s in subjects), subjects
+        assert any(s.startswith("【督办汇总】") for s in subjects), subjects
         czj = next(
             m for to, m in mail.messages if "czj@example.gov.cn" in to and "到期前" in subject(m)
         )

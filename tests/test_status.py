@@ -70,3 +70,41 @@ def test_due_soon_counts_working_days_across_national_day(world, settings):
     assert status(a, on=dt.date(2026, 9, 30)).light == "yellow"
     assert status(a, on=dt.date(2026, 9, 29)).light == "green"
     assert status(a, on=dt.date(2026, 10, 10)).light == "red"
+
+
+def test_a_claim_filed_in_time_and_accepted_late_counts_as_on_time(world):
+    """The unit's part ends with its claim: a slow review does not make it late."""
+    import time_machine
+
+    from tasks_app.progress import ProgressFilters, progress_by_unit
+    from tasks_app.services.assessment import assessment
+
+    svc.assignment_change_due_date(
+        user=world.coordinator,
+        assignment_id=world.czj_own.pk,
+        due_date=dt.date(2026, 9, 24),
+        reason="按文件",
+    )
+    with time_machine.travel(dt.datetime(2026, 9, 23, 8, 0, tzinfo=dt.UTC), tick=False):
+        svc.assignment_sign(user=world.czj, assignment_id=world.czj_own.pk)
+        claim = svc.report_create(
+            user=world.czj,
+            assignment_id=world.czj_own.pk,
+            text="完成",
+            progress=100,
+            completion=True,
+        )
+    with time_machine.travel(dt.datetime(2026, 10, 12, 8, 0, tzinfo=dt.UTC), tick=False):
+        svc.report_review(user=world.coordinator, report_id=claim.pk, accept=True)
+    on = dt.date(2026, 10, 20)
+    [row] = [
+        r
+        for r in progress_by_unit(
+            user=world.coordinator, region=world.region, filters=ProgressFilters(), on=on
+        )
+        if r.name == "市财政局"
+    ]
+    assert (row.done, row.done_on_time) == (1, 1)
+    _counties, units = assessment(user=world.coordinator, region=world.region, year=2026, on=on)
+    czj = next(s for s in units if s.name == "市财政局")
+    assert czj.done_on_time == 1

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tasks_app.models import Assignment, Evidence, ProgressReport
 from tasks_app.services import assignments as svc
+from tasks_app.workdays import warm_calendar
 from tests.conftest import add_assignments
 
 PDF = b"%PDF-1.4\n%test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -78,6 +79,7 @@ def test_my_tasks_answers_in_the_same_number_of_queries_for_1_and_200(
 
     def count() -> int:
         client.force_login(world.county)
+        warm_calendar()  # loaded once a minute, not per request
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse("my_tasks")).status_code == 200
         return len(queries.captured_queries)

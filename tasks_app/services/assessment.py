@@ -6,6 +6,8 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
+from core.localtime import date_text, local_date
+from core.spreadsheets import Sheet, xlsx_bytes
 from regions.models import Region, Unit, User
 from regions.selectors import region_subtree_q
 from tasks_app.access import assignments_for_user
@@ -18,7 +20,8 @@ FORMULA = (
     "得分 = 100 ×(办结率权重 × 办结率 + 按时率权重 × 按时率)÷(办结率权重 + 按时率权重)"
     " − 每逾期一个工作日扣分 × 逾期工作日合计 − 每次被退回扣分 × 被退回次数"
     " − 每次未按期反馈扣分 × 未按期反馈事项数;最低 0 分。办结率 = 已办结 ÷ 应办结;"
-    "按时率 = 按期办结 ÷ 已办结;逾期工作日:已逾期的算到今天,逾期办结的算到办结日。"
+    "按时率 = 按期办结 ÷ 已办结(以申请办结之日计);逾期工作日:已逾期的算到今天,"
+    "逾期办结或待审核的算到申请办结之日。"
 )
 
 
@@ -82,6 +85,7 @@ def assessment(
             "state",
             "due_date",
             "done_at",
+            "submitted_at",
             "returns",
             "missed_report",
         )
@@ -89,13 +93,31 @@ def assessment(
     counties = dict(Region.objects.filter(parent=region).values_list("pk", "name"))
     by_county: dict[int, Score] = {pk: Score(name) for pk, name in counties.items()}
     by_unit: dict[int, Score] = {}
-    for unit_id, unit_name, unit_region, child, state, due, done_at, returns, missed in rows:
+    for (
+        unit_id,
+        unit_name,
+        unit_region,
+        child,
+        state,
+        due,
+        done_at,
+        submitted_at,
+        returns,
+        missed,
+    ) in rows:
         targets = [by_county[child]] if child in by_county else []
         if unit_region == region.pk:
             targets.append(by_unit.setdefault(unit_id, Score(unit_name)))
         done = state == Assignment.State.DONE
-        finished = done_at.astimezone().date() if done and done_at else None
-        late_until = finished if done else on
+        # the unit's part ends when it claims completion (a slow review is not its lateness)
+        claimed = local_date(submitted_at) if submitted_at else None
+        finished = (claimed or local_date(done_at)) if done else None
+        if done:
+            late_until = finished
+        elif state == Assignment.State.SUBMITTED and claimed:
+            late_until = claimed
+        else:
+            late_until = on
         late = max(0, workdays_between(due, late_until)) if late_until and late_until > due else 0
         for s in targets:
             s.assignments += 1
@@ -114,6 +136,52 @@ def assessment(
             s.rank = i
         ranked.append(scores)
     return ranked[0], ranked[1]
+
+
+SCORE_COLUMNS = [
+    ("排名", 6),
+    ("单位", 18),
+    ("得分", 8),
+    ("基础分", 8),
+    ("逾期扣分", 10),
+    ("退回扣分", 10),
+    ("未按期反馈扣分", 14),
+    ("应办结", 8),
+    ("已办结", 8),
+    ("按期办结", 10),
+    ("逾期工作日", 10),
+    ("被退回", 8),
+    ("未按期反馈", 10),
+]
+
+
+def _score_row(s: Score) -> list:
+    parts = s.parts
+    return [
+        s.rank,
+        s.name,
+        s.score,
+        parts["基础分"],
+        parts["逾期扣分"],
+        parts["退回扣分"],
+        parts["未按期反馈扣分"],
+        s.assignments,
+        s.done,
+        s.done_on_time,
+        s.overdue_workdays,
+        s.returned,
+        s.missed,
+    ]
+
+
+def assessment_xlsx(counties: list[Score], units: list[Score], *, title: str) -> bytes:
+    return xlsx_bytes(
+        [
+            Sheet("各县(市、区)", SCORE_COLUMNS, map(_score_row, counties)),
+            Sheet("本级单位", SCORE_COLUMNS, map(_score_row, units)),
+        ],
+        title=title,
+    )
 
 
 def implementation_report_docx(
@@ -178,7 +246,7 @@ def implementation_report_docx(
                 f"进度 {a.progress}%,期限 {a.due_date:%Y-%m-%d}"
             )
             if a.done_at:
-                head += f",{a.done_at.astimezone():%Y-%m-%d} 办结"
+                head += f",{date_text(a.done_at)} 办结"
             document.add_paragraph(head)
             if report:
                 document.add_paragraph(report.text)

@@ -142,8 +142,13 @@ def evidence_check_file(upload: UploadedFile) -> str:
     return ALLOWED_EVIDENCE[extension]
 
 
+LINK_MAX = Evidence._meta.get_field("url").max_length
+
+
 def _check_link(link: str) -> str:
     link = link.strip()
+    if len(link) > LINK_MAX:
+        raise ApplicationError(f"链接过长({len(link)} 个字符),每个链接不超过 {LINK_MAX} 个字符。")
     try:
         URLValidator(schemes=["http", "https"])(link)
     except ValidationError as exc:
@@ -310,6 +315,8 @@ def extension_request_create(
 def extension_request_decide(
     *, user: User, request_id: int, approve: bool, comment: str = ""
 ) -> ExtensionRequest:
+    """Approve (the due date moves to the date asked for, never earlier than it is now) or
+    refuse with a reason the unit will read. A finished item is not extended."""
     require_coordinator(user)
     try:
         request = (
@@ -320,16 +327,29 @@ def extension_request_decide(
     if request.status != ExtensionRequest.Status.PENDING:
         raise ApplicationError(f"该延期申请已处理({request.get_status_display()})。")
     assignment = _lock(user, request.assignment_id)
+    comment = (comment or "").strip()
+    if approve and assignment.state == State.DONE:
+        raise ApplicationError("该事项已办结,不能同意延期;如需关闭该申请,请选择不同意并说明理由。")
+    if not approve and not comment:
+        raise ApplicationError("不同意延期时请填写理由,理由将告知申请单位。")
     request.status = (
         ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
     )
     request.decided_by, request.decided_at = user, timezone.now()
-    request.decision_comment = (comment or "").strip()
-    _save(request, user, "同意延期" if approve else "不同意延期")
-    if approve:
-        old, new = request.previous_due_date, request.requested_due_date
-        assignment.due_date = new
-        _save(assignment, user, f"同意延期:{old:%Y-%m-%d} → {new:%Y-%m-%d}")
+    request.decision_comment = comment
+    if not approve:
+        _save(request, user, f"不同意延期:{comment}")
+        return request
+    # The due date may have moved since the unit asked (a coordinator extended it further):
+    # an approval never brings it back earlier.
+    old, asked = assignment.due_date, request.requested_due_date
+    if asked > old:
+        reason = f"同意延期:{old:%Y-%m-%d} → {asked:%Y-%m-%d}"
+        assignment.due_date = asked
+        _save(assignment, user, reason)
+    else:
+        reason = f"同意延期:当前期限 {old:%Y-%m-%d} 已不早于申请的 {asked:%Y-%m-%d},期限不变"
+    _save(request, user, reason)
     return request
 
 

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from config.errors import ApplicationError, NotFoundError
+from core.localtime import chinese_date_text, date_text
+from core.spreadsheets import Sheet, xlsx_bytes
 from regions.models import Unit, User
 from tasks_app.access import plans_for_user, require_coordinator
 from tasks_app.models import Assignment, Bulletin, BulletinDelivery, MailLog, WorkPlan
@@ -20,6 +22,9 @@ from tasks_app.progress import FIGURES, Row, child_region_of
 from tasks_app.selectors import assignments_with_status, today
 from tasks_app.services.reminders import MAIL_ERRORS, _unit_recipients
 from tasks_app.workdays import workdays_between
+
+# The overdue items a bulletin lists; the figures still count every one of them.
+OVERDUE_LISTED = 500
 
 
 def _rows(grouped, key: str, names: dict) -> list[dict]:
@@ -56,6 +61,14 @@ def bulletin_figures(
         "unit_id",
         dict(Unit.objects.filter(region=plan.region).values_list("pk", "short_name")),
     )
+    overdue_items = (
+        assignments_with_status(
+            Assignment.objects.filter(task__plan=plan, due_date__lte=end), on=on
+        )
+        .filter(is_overdue=True)
+        .select_related("unit", "task")
+        .order_by("due_date", "unit__short_name")
+    )
     overdue = [
         {
             "unit": a.unit.short_name,
@@ -63,15 +76,11 @@ def bulletin_figures(
             "title": a.task.title,
             "due_date": a.due_date.isoformat(),
             "workdays_overdue": -workdays_between(on, a.due_date),
-            "last_report": a.last_report_at.date().isoformat() if a.last_report_at else "",
+            "last_report": date_text(a.last_report_at),
         }
-        for a in assignments_with_status(
-            Assignment.objects.filter(task__plan=plan, due_date__lte=end), on=on
-        )
-        .filter(is_overdue=True)
-        .select_related("unit", "task")
-        .order_by("due_date", "unit__short_name")[:500]
+        for a in overdue_items[:OVERDUE_LISTED]
     ]
+    overdue_total = overdue_items.count()  # counted: the list stops at OVERDUE_LISTED
     everyone = [r for r in counties + units if r["assignments"]]
     did_well = [
         r["name"]
@@ -85,7 +94,7 @@ def bulletin_figures(
         "start": start.isoformat(),
         "end": end.isoformat(),
         "as_of": on.isoformat(),
-        "totals": {"assignments": total, "done": done, "overdue": len(overdue)},
+        "totals": {"assignments": total, "done": done, "overdue": overdue_total},
         "counties": counties,
         "units": units,
         "overdue": overdue,
@@ -307,7 +316,8 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
     run.bold, run.font.size, run.font.name = True, Pt(20), "方正小标宋简体"
     meta = document.add_paragraph(
         f"{bulletin.number + '  ' if bulletin.number else ''}"
-        f"{bulletin.plan.issuer or ''}  {(bulletin.published_at or timezone.now()):%Y年%-m月%-d日}"
+        f"{bulletin.plan.issuer or ''}  "
+        f"{chinese_date_text(bulletin.published_at or timezone.now())}"
     )
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if bulletin.introduction:
@@ -334,6 +344,11 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
                 + (f"进度滞后的单位:{'、'.join(figures['lagged'])}。" if figures["lagged"] else "")
             )
         elif key == "overdue":
+            listed = len(figures["overdue"])
+            if totals["overdue"] > listed:
+                document.add_paragraph(
+                    f"共 {totals['overdue']} 项,以下列出期限最早的 {listed} 项。"
+                )
             _table(
                 document,
                 ["单位", "事项", "期限", "逾期工作日", "最近反馈"],
@@ -372,30 +387,32 @@ def _table(document, headers: list[str], rows: list[list]) -> None:
 
 
 def bulletin_xlsx(bulletin: Bulletin) -> bytes:
-    from openpyxl import Workbook
-
     figures = bulletin_current_figures(bulletin)
-    workbook = Workbook()
-    for index, (title, key) in enumerate((("各县(市、区)", "counties"), ("市直部门", "units"))):
-        sheet = workbook.active if index == 0 else workbook.create_sheet()
-        sheet.title = title
-        sheet.append(RANK_HEADERS)
-        for r in figures[key]:
-            sheet.append(_rank_row(r))
-        sheet.freeze_panes = "A2"
-    sheet = workbook.create_sheet("逾期事项")
-    sheet.append(["单位", "编号", "事项", "期限", "逾期工作日", "最近反馈"])
-    for i in figures["overdue"]:
-        sheet.append(
-            [
-                i["unit"],
-                i["ref"],
-                i["title"],
-                i["due_date"],
-                i["workdays_overdue"],
-                i["last_report"],
-            ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    overdue_columns = ["单位", "编号", "事项", "期限", "逾期工作日", "最近反馈"]
+    return xlsx_bytes(
+        [
+            Sheet(
+                "各县(市、区)",
+                [(h, None) for h in RANK_HEADERS],
+                map(_rank_row, figures["counties"]),
+            ),
+            Sheet("市直部门", [(h, None) for h in RANK_HEADERS], map(_rank_row, figures["units"])),
+            Sheet(
+                "逾期事项",
+                [(h, None) for h in overdue_columns],
+                (
+                    [
+                        i["unit"],
+                        i["ref"],
+                        i["title"],
+                        i["due_date"],
+                        i["workdays_overdue"],
+                        i["last_report"],
+                    ]
+                    for i in figures["overdue"]
+                ),
+                freeze_header=False,
+            ),
+        ],
+        title=bulletin.title,
+    )

@@ -8,6 +8,11 @@ the assignment is still as the sweep saw it (not done, not reassigned, not exten
 sends, and stamps sent_at in the same transaction: a worker killed mid-batch leaves its
 unsent rows for the next sweep. The one window left is a crash after the SMTP server has
 accepted a mail and before the commit; that mail would go twice (at-least-once there).
+
+While a completion claim waits for review (待审核) the unit is not chased: no reminder,
+overdue notice, escalation or periodic-report reminder, and the item leaves its weekly
+digest. The coordinators are reminded to review instead: their daily summary lists the
+claims waiting, oldest first, beside the overdue items.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.localtime import local_date
 from regions.models import UnitContact, User
 from regions.selectors import region_subtree_q
 from tasks_app.models import (
@@ -37,11 +43,14 @@ from tasks_app.models import (
     ReminderPolicy,
     ReportCycle,
 )
+from tasks_app.selectors import assignments_with_status
 from tasks_app.workdays import add_workdays, is_workday, workdays_between
 
 logger = logging.getLogger(__name__)
 Kind = Reminder.Kind
 State = Assignment.State
+# nothing to chase the unit for: done, or its completion claim waits for review
+WAITING_OR_DONE = (State.DONE, State.SUBMITTED)
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,7 @@ def _between(day: dt.date, workdays: int) -> tuple[dt.date, dt.date]:
 def _rule_querysets(today: dt.date, policy: Policy, scope: Q) -> list[tuple[str, QuerySet]]:
     open_ = (
         Assignment.objects.filter(scope)
-        .exclude(state=State.DONE)
+        .exclude(state__in=WAITING_OR_DONE)
         .filter(task__plan__status="active")
     )
     rules: list[tuple[str, QuerySet]] = []
@@ -235,7 +244,7 @@ def _digests_record(today: dt.date) -> None:
     however many sweeps run), and a daily overdue summary per coordinator."""
     monday = today - dt.timedelta(days=today.weekday())
     units = (
-        Assignment.objects.exclude(state=State.DONE)
+        Assignment.objects.exclude(state__in=WAITING_OR_DONE)
         .filter(task__plan__status="active")
         .values_list("unit_id", flat=True)
         .distinct()
@@ -301,6 +310,8 @@ def _why_not(reminder: Reminder) -> str:
     assignment = reminder.assignment
     if assignment.state == State.DONE:
         return "已办结"
+    if assignment.state == State.SUBMITTED:
+        return "待审核"
     if assignment.unit_id != reminder.unit_id:
         return "已改派"
     if assignment.due_date != reminder.due_date:
@@ -382,20 +393,33 @@ def _digests_send(digest_ids: list[int], today: dt.date, smtp) -> list[int]:
             if digest is None:
                 continue
             if digest.kind == Digest.Kind.UNIT_WEEKLY:
-                items = _open_items(Assignment.objects.filter(unit_id=digest.unit_id))
+                items = _to_do(Assignment.objects.filter(unit_id=digest.unit_id))
+                claims = Assignment.objects.none()
                 to = _unit_recipients(digest.unit_id, digest=True)
                 region_id, template = digest.unit.region_id, "unit_digest"
             else:
                 user = digest.user
-                items = _open_items(
-                    Assignment.objects.filter(
-                        region_subtree_q(user.region, prefix="task__plan__region__")
-                    )
-                ).filter(due_date__lt=today)
+                mine = Assignment.objects.filter(
+                    region_subtree_q(user.region, prefix="task__plan__region__"),
+                    task__plan__status="active",
+                )
+                items = (
+                    assignments_with_status(mine, on=today)
+                    .filter(is_overdue=True)
+                    .select_related("task__plan", "unit")
+                    .order_by("due_date", "task__position")
+                )
+                claims = (
+                    mine.filter(state=State.SUBMITTED)
+                    .select_related("task__plan", "unit")
+                    .order_by("submitted_at")
+                )
                 to = [user.email] if user.receives_digests and user.email else []
                 region_id, template = user.region_id, "coordinator_digest"
-            items = list(items[:500])
-            if not items or not to:
+            # totals are counted; the mail lists the first DIGEST_LISTED of each
+            total, claims_total = items.count(), claims.count()
+            items, claims = list(items[:DIGEST_LISTED]), list(claims[:DIGEST_LISTED])
+            if not (items or claims) or not to:
                 digest.cancelled_at = timezone.now()
                 digest.save(update_fields=["cancelled_at", "updated_at"])
                 continue
@@ -403,7 +427,22 @@ def _digests_send(digest_ids: list[int], today: dt.date, smtp) -> list[int]:
                 item.workdays_left = workdays_between(today, item.due_date)
                 item.workdays_overdue = -item.workdays_left
                 item.link = _link("assignment_detail", item.pk)
-            context = {"digest": digest, "items": items, "today": today, "link": _link("my_tasks")}
+            for claim in claims:
+                claim.waited = workdays_between(local_date(claim.submitted_at), today)
+                claim.link = (
+                    settings.SITE_URL.rstrip("/")
+                    + reverse("admin:tasks_app_progressreport_changelist")
+                    + "?review_status__exact=pending"
+                )
+            context = {
+                "digest": digest,
+                "items": items,
+                "total": total,
+                "claims": claims,
+                "claims_total": claims_total,
+                "today": today,
+                "link": _link("my_tasks"),
+            }
             message = _message(template, context, to)
             if not _deliver(
                 digest, message, smtp, region_id=region_id, kind=digest.kind, digest=digest
@@ -435,10 +474,13 @@ def _deliver(row, message: EmailMultiAlternatives, smtp, *, region_id, kind: str
     return True
 
 
-def _open_items(queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:
-    """Open assignments, most urgent first."""
+DIGEST_LISTED = 500
+
+
+def _to_do(queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    """What a unit still has to do, most urgent first (a claim waiting for review is not)."""
     return (
-        queryset.exclude(state=State.DONE)
+        queryset.exclude(state__in=WAITING_OR_DONE)
         .filter(task__plan__status="active")
         .select_related("task__plan", "unit")
         .order_by("due_date", "task__position")

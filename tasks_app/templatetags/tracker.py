@@ -3,6 +3,7 @@ from django import template
 from tasks_app import access
 from tasks_app.models import Assignment, ExtensionRequest, ProgressReport
 from tasks_app.selectors import today
+from tasks_app.workdays import upcoming_year_warning
 
 register = template.Library()
 
@@ -14,6 +15,7 @@ def coordinator_todo(user):
         return {"show": False}
     return {
         "show": True,
+        "calendar_warning": upcoming_year_warning(today()),
         "reviews": access.reports_for_user(user)
         .filter(review_status=ProgressReport.Review.PENDING)
         .count(),

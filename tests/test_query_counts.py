@@ -1,0 +1,187 @@
+"""Pinned query counts: each page, endpoint and fan-out answers in exactly the number of
+queries written here, with one row and with many. Equal counts for 1 and N show nothing
+runs per row; the pinned number makes a constant +1 regression fail too. When a change
+legitimately adds a query, change the number here, in the same commit, and say why."""
+
+import datetime as dt
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from tasks_app.models import Assignment, Task
+from tasks_app.services import assignments as svc
+from tasks_app.services.assessment import assessment
+from tasks_app.services.bulletins import bulletin_figures
+
+MANY = 40
+
+
+def grow(world, n: int = MANY, start: int = 0) -> None:
+    """n more items for 市财政局, each signed, reported on and with an extension request;
+    n more for 小店区政府, overdue, half of them claimed; a day's reminders and digests
+    mailed; an import job, a bulletin and an assessment scheme: a row in every list."""
+    from regions.models import User
+    from tasks_app.models import AssessmentScheme, HolidayDay, HolidayYear, ImportJob
+    from tasks_app.services.bulletins import bulletin_create
+    from tasks_app.services.reminders import digests_send, reminders_send, reminders_sweep
+
+    for user in (world.czj, world.county, world.coordinator):
+        User.objects.filter(pk=user.pk).update(email=f"{user.username}@example.gov.cn")
+    tasks = Task.objects.bulk_create(
+        [
+            Task(
+                plan=world.plan,
+                ref=f"九/{start + i}",
+                title=f"事项{i}",
+                due_date=dt.date(2026, 12, 31),
+                position=100 + start + i,
+            )
+            for i in range(2 * n)
+        ]
+    )
+    mine = Assignment.objects.bulk_create(
+        [Assignment(task=t, unit=world.czj_unit, due_date=t.due_date) for t in tasks[:n]]
+    )
+    county = Assignment.objects.bulk_create(
+        [
+            Assignment(task=t, unit=world.county_unit, due_date=dt.date(2026, 3, 1))
+            for t in tasks[n:]
+        ]
+    )
+    for a in mine:
+        svc.assignment_sign(user=world.czj, assignment_id=a.pk)
+        svc.report_create(user=world.czj, assignment_id=a.pk, text="进展", progress=20)
+        svc.extension_request_create(
+            user=world.czj,
+            assignment_id=a.pk,
+            requested_due_date=dt.date(2027, 3, 1),
+            reason="需要协调",
+        )
+    for a in county[: max(1, n // 2)]:
+        svc.assignment_sign(user=world.county, assignment_id=a.pk)
+        svc.report_create(
+            user=world.county, assignment_id=a.pk, text="完成", progress=100, completion=True
+        )
+    day = dt.date(2026, 11, 16) + dt.timedelta(days=min(start, 4))  # a working day
+    result = reminders_sweep(today=day, enqueue=False)
+    reminders_send(result.reminder_ids)
+    digests_send(result.digest_ids, today=day)
+    ImportJob.objects.create(
+        region=world.region, created_by=world.coordinator, source_text="一、x", status="failed"
+    )
+    bulletin_create(
+        user=world.coordinator,
+        plan=world.plan,
+        start=dt.date(2026, 1, 1) + dt.timedelta(days=start),
+        end=dt.date(2026, 12, 31),
+    )
+    AssessmentScheme.objects.create(region=world.region, year=2026 + start)
+    calendar = HolidayYear.objects.create(year=2040 + start)
+    HolidayDay.objects.create(calendar=calendar, date=dt.date(2040 + start, 1, 1), kind="off")
+
+
+def count(get, url) -> int:
+    get(url)  # warm per-process caches (content types, permissions) first
+    with CaptureQueriesContext(connection) as queries:
+        response = get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(queries.captured_queries)
+
+
+PAGES = {
+    # (who, path): queries
+    ("czj", "/tasks/"): 7,
+    ("coordinator", "/tasks/"): 6,
+    ("czj", "/api/assignments/"): 2,
+    ("czj", "/api/reports/"): 3,
+    ("coordinator", "/api/reports/?review_status=pending"): 3,
+    ("czj", "/api/extension-requests/"): 2,
+    ("coordinator", "/api/extension-requests/?status=pending"): 2,
+    ("coordinator", "/admin/"): 9,
+    ("coordinator", "/admin/tasks_app/workplan/assessment/?year=2026"): 9,
+}
+
+
+def _getter(client, world, who, url):
+    user = getattr(world, who)
+    if url.startswith("/api/"):
+        api = APIClient()
+        api.force_authenticate(user)
+        return api.get
+    client.force_login(user)
+    return client.get
+
+
+@pytest.mark.parametrize(("who", "url"), list(PAGES), ids=[f"{w} {u}" for w, u in PAGES])
+def test_page_queries_are_pinned_for_one_and_many(client, world, who, url):
+    get = _getter(client, world, who, url)
+    grow(world, 1)
+    one = count(get, url)
+    grow(world, start=2)
+    many = count(get, url)
+    assert (one, many) == (PAGES[(who, url)],) * 2, (who, url)
+
+
+CHANGELISTS = sorted(
+    f"/admin/{m._meta.app_label}/{m._meta.model_name}/"
+    for m in admin.site._registry
+    if m._meta.app_label in ("tasks_app", "regions")
+)
+ADMIN_LISTS = {
+    "/admin/regions/region/": 8,
+    "/admin/regions/unit/": 9,
+    "/admin/regions/unitgroup/": 9,
+    "/admin/regions/user/": 9,
+    "/admin/tasks_app/assessmentscheme/": 9,
+    "/admin/tasks_app/assignment/": 9,
+    "/admin/tasks_app/bulletin/": 9,
+    "/admin/tasks_app/digest/": 8,
+    "/admin/tasks_app/extensionrequest/": 8,
+    "/admin/tasks_app/holidayyear/": 8,
+    "/admin/tasks_app/importjob/": 9,
+    "/admin/tasks_app/maillog/": 11,
+    "/admin/tasks_app/progressreport/": 10,
+    "/admin/tasks_app/reminder/": 8,
+    "/admin/tasks_app/task/": 10,
+    "/admin/tasks_app/workplan/": 11,
+}
+
+
+def test_every_change_list_has_a_pinned_count():
+    assert sorted(ADMIN_LISTS) == CHANGELISTS  # a newly registered model must be pinned too
+
+
+@pytest.mark.parametrize("url", CHANGELISTS)
+def test_admin_change_list_queries_are_pinned_for_one_and_many(client, world, url):
+    client.force_login(world.coordinator)
+    grow(world, 1)
+    one = count(client.get, url)
+    grow(world, start=2)
+    many = count(client.get, url)
+    assert (one, many) == (ADMIN_LISTS.get(url),) * 2, url
+
+
+FUNCTIONS = {"bulletin figures": 6, "assessment": 3}
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_bulletin_figures_and_assessment_queries_are_pinned(world, name):
+    on = dt.date(2026, 11, 20)
+
+    def run():
+        with CaptureQueriesContext(connection) as queries:
+            if name == "bulletin figures":
+                bulletin_figures(
+                    plan=world.plan, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31), on=on
+                )
+            else:
+                assessment(user=world.coordinator, region=world.region, year=2026, on=on)
+        return len(queries.captured_queries)
+
+    grow(world, 1)
+    one = run()
+    grow(world, start=2)
+    assert (one, run()) == (FUNCTIONS[name],) * 2, name
