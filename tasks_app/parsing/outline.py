@@ -6,12 +6,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from tasks_app.parsing import clauses
-from tasks_app.parsing.deadlines import find_deadline, table_deadline
+from tasks_app.parsing import clauses, tables
+from tasks_app.parsing.deadlines import find_deadline
 from tasks_app.parsing.errors import ParseError
+from tasks_app.parsing.items import after_marker, title_of
 from tasks_app.parsing.numbering import LIST_STYLES, Marker, Numbering, marker_at
 from tasks_app.parsing.readers import decode_text, office_kind, read_docx, read_xlsx
-from tasks_app.parsing.text import clean_line, fold, squeeze
+from tasks_app.parsing.text import clean_line, fold
 
 PLAN_WORDS = (
     r"(?:工作要点|实施方案|分工方案|工作方案|任务分解表|任务清单|工作计划|责任分工表?|任务分工)"
@@ -246,7 +247,7 @@ def _build_tree(lines: list[str]) -> list[Node]:
             if marker is not None:
                 del path[level:]
                 parent = path[-1] if path else None
-                node = Node(marker, parent, level + 1, [_after_marker(piece)])
+                node = Node(marker, parent, level + 1, [after_marker(piece)])
                 if parent:
                     parent.children.append(node)
                 path.append(node)
@@ -266,21 +267,6 @@ def _build_tree(lines: list[str]) -> list[Node]:
                 target = last.parent
             target.paras.append(text)
     return nodes
-
-
-def _after_marker(piece: str) -> str:
-    """The text of a piece after its item number."""
-    text = piece.strip()
-    found = marker_at(text, 0)
-    return text[found.end :].strip() if found else text
-
-
-def _title(first: str) -> str:
-    head = first.split("。", 1)[0]
-    spans = clauses.find_clauses(head)[1]
-    for start, end in sorted(spans, reverse=True):
-        head = head[:start] + head[end:]
-    return head.strip().rstrip(",;:、.")
 
 
 def _finish(nodes: list[Node], doc_year: int | None) -> list[dict]:
@@ -303,7 +289,7 @@ def _finish(nodes: list[Node], doc_year: int | None) -> list[dict]:
                 "ref": ref,
                 "number": node.marker.number,
                 "level": node.level,
-                "title": _title(node.paras[0] if node.paras else "") or node.marker.number,
+                "title": title_of(node.paras[0] if node.paras else "") or node.marker.number,
                 "text": text,
                 "units": [u.as_dict() for u in units],
                 "deadline": deadline.date.isoformat() if deadline.date else None,
@@ -381,42 +367,12 @@ def _outline_from_lines(lines: list[str]) -> dict:
     return {**header, "tasks": _finish(nodes, _doc_year(header))}
 
 
-# --- division tables (.xlsx, or a table inside a .docx) -----------------------------------
-
-COLUMNS = {
-    "number": ("序号", "编号"),
-    "title": ("工作任务", "主要任务", "任务内容", "重点任务", "工作事项", "任务名称", "工作内容"),
-    "text": ("具体措施", "工作要求", "工作措施", "具体内容", "目标要求", "主要内容", "工作目标"),
-    "lead": ("牵头单位", "牵头部门"),
-    "responsible": ("主要责任单位", "责任单位", "配合单位", "责任部门", "协办单位", "参与单位"),
-    "deadline": ("完成时限", "时间节点", "完成时间", "时限要求", "时限"),
-}
-
-
-def _header_map(row: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, cell in enumerate(row):
-        name = squeeze(cell)
-        for column, words in COLUMNS.items():
-            if column not in found and any(name.startswith(word) for word in words):
-                found[column] = index
-                break
-    return found
-
-
-def _find_table(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
-    for index, row in enumerate(rows[:20]):
-        columns = _header_map(row)
-        has_task = "title" in columns or "text" in columns
-        has_units = "lead" in columns or "responsible" in columns
-        if has_task and has_units:
-            return index, columns
-    return None
+# --- division tables (.xlsx, .csv, or a table inside a .docx) ------------------------------
 
 
 def _parse_sheets(sheets: list[list[list[str]]], preamble: list[str] | None = None) -> dict:
     for rows in sheets:
-        found = _find_table(rows)
+        found = tables.find_table(rows)
         if found:
             index, columns = found
             before = (preamble or []) + [" ".join(c for c in row if c) for row in rows[:index]]
@@ -431,101 +387,7 @@ def _outline_from_table(preamble: list[str], rows: list[list[str]], columns: dic
     header = _header(preamble, [])
     if not header["title"] and preamble:
         header["title"] = preamble[0]
-    year = _doc_year(header)
-
-    def cell(row: list[str], column: str) -> str:
-        index = columns.get(column)
-        return row[index].strip() if index is not None and index < len(row) else ""
-
-    tasks: list[dict] = []
-    section: dict | None = None
-    item: dict | None = None
-    sections = 0
-    for row in rows:
-        values = [c for c in row if c]
-        if not values:
-            continue
-        number = cell(row, "number").rstrip("、.")
-        title, text = cell(row, "title"), cell(row, "text")
-        distinct = set(values)
-        heading = marker_at(values[0], 0)
-        if len(distinct) == 1 and (not number or heading):
-            # A section row: one text across the row, such as 一、加大主动公开力度.
-            sections += 1
-            label = values[0]
-            number = heading.number if heading and heading.style == "cn_dun" else str(sections)
-            section = _table_task(
-                number, number, 1, _after_marker(label) if heading else label, "", [], None
-            )
-            tasks.append(section)
-            item = None
-            continue
-        if item and (not number or number == item["number"]):
-            _extend(item, row, cell, year)
-            continue
-        number = number or str(len([t for t in tasks if t["level"] == (2 if section else 1)]) + 1)
-        ref = f"{section['ref']}/{number}" if section else number
-        units = [
-            *[{"name": n, "role": "lead"} for n in clauses.split_units(cell(row, "lead"))],
-            *[
-                {"name": n, "role": "responsible"}
-                for n in clauses.split_units(cell(row, "responsible"))
-            ],
-        ]
-        item = _table_task(
-            ref, number, 2 if section else 1, title or _title(text), text, units, None
-        )
-        _set_deadline(item, cell(row, "deadline"), year)
-        tasks.append(item)
-    if not [t for t in tasks if t["level"] == (2 if sections else 1)]:
-        raise ParseError("表格中没有任务行。")
-    return {**header, "tasks": _dedupe_units(tasks)}
-
-
-def _table_task(ref, number, level, title, text, units, deadline) -> dict:
-    return {
-        "ref": ref,
-        "number": number,
-        "level": level,
-        "title": title,
-        "text": text,
-        "units": units,
-        "deadline": deadline,
-        "deadline_text": None,
-        "report_cycle": None,
-    }
-
-
-def _extend(item: dict, row: list[str], cell, year: int | None) -> None:
-    """A continuation row (merged 序号): more measures and units for the same item."""
-    extra = cell(row, "text")
-    if extra and extra not in item["text"]:
-        item["text"] = f"{item['text']}\n{extra}".strip()
-    for role, column in (("lead", "lead"), ("responsible", "responsible")):
-        for name in clauses.split_units(cell(row, column)):
-            item["units"].append({"name": name, "role": role})
-    if not item["deadline"]:
-        _set_deadline(item, cell(row, "deadline"), year)
-
-
-def _set_deadline(item: dict, wording: str, year: int | None) -> None:
-    deadline = table_deadline(wording, year) if wording else find_deadline(item["text"], year)
-    item["deadline"] = deadline.date.isoformat() if deadline.date else None
-    item["deadline_text"] = deadline.text or None
-    item["report_cycle"] = deadline.cycle
-
-
-def _dedupe_units(tasks: list[dict]) -> list[dict]:
-    for task in tasks:
-        seen: dict[str, dict] = {}
-        for unit in task["units"]:
-            unit["collective"] = bool(clauses.COLLECTIVE.search(unit["name"]))
-            if not unit["collective"]:
-                del unit["collective"]
-            if unit["name"] not in seen or unit["role"] == "lead":
-                seen[unit["name"]] = unit
-        task["units"] = list(seen.values())
-    return tasks
+    return {**header, "tasks": tables.table_tasks(rows, columns, _doc_year(header))}
 
 
 def _parse_docx(data: bytes) -> dict:
@@ -533,7 +395,7 @@ def _parse_docx(data: bytes) -> dict:
     lines: list[str] = []
     for block in blocks:
         if isinstance(block, list):
-            if _find_table(block):
+            if tables.find_table(block):
                 return _parse_sheets([block], preamble=lines)
             lines += [" ".join(c for c in row if c) for row in block]
         else:

@@ -1,0 +1,152 @@
+"""Division tables: rows of cells (from .xlsx, .csv, a .docx table, or a flattened web table).
+
+find_table(rows) -> (header row index, {column: index}) | None
+table_tasks(rows, columns, year) -> the outline's tasks
+flat_table_items(text, year) -> the tasks of a task table flattened into text, or None
+"""
+
+from __future__ import annotations
+
+from tasks_app.parsing import clauses
+from tasks_app.parsing.deadlines import find_deadline, table_deadline
+from tasks_app.parsing.errors import ParseError
+from tasks_app.parsing.items import after_marker, title_of
+from tasks_app.parsing.numbering import marker_at
+from tasks_app.parsing.text import squeeze
+
+COLUMNS = {
+    "number": ("序号", "编号"),
+    "title": ("工作任务", "主要任务", "任务内容", "重点任务", "工作事项", "任务名称", "工作内容"),
+    "text": ("具体措施", "工作要求", "工作措施", "具体内容", "目标要求", "主要内容", "工作目标"),
+    "lead": ("牵头单位", "牵头部门"),
+    "responsible": ("主要责任单位", "责任单位", "配合单位", "责任部门", "协办单位", "参与单位"),
+    "deadline": ("完成时限", "时间节点", "完成时间", "时限要求", "时限"),
+}
+
+
+def header_map(row: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(row):
+        name = squeeze(cell)
+        for column, words in COLUMNS.items():
+            if column not in found and any(name.startswith(word) for word in words):
+                found[column] = index
+                break
+    return found
+
+
+def find_table(rows: list[list[str]]) -> tuple[int, dict[str, int]] | None:
+    for index, row in enumerate(rows[:20]):
+        columns = header_map(row)
+        has_task = "title" in columns or "text" in columns
+        has_units = "lead" in columns or "responsible" in columns
+        if has_task and has_units:
+            return index, columns
+    return None
+
+
+def table_tasks(rows: list[list[str]], columns: dict[str, int], year: int | None) -> list[dict]:
+    """The outline's tasks from a division table's rows (below its header row)."""
+
+    def cell(row: list[str], column: str) -> str:
+        index = columns.get(column)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    tasks: list[dict] = []
+    section: dict | None = None
+    item: dict | None = None
+    sections = 0
+    for row in rows:
+        values = [c for c in row if c]
+        if not values:
+            continue
+        number = cell(row, "number").rstrip("、.")
+        title, text = cell(row, "title"), cell(row, "text")
+        distinct = set(values)
+        heading = marker_at(values[0], 0)
+        if len(distinct) == 1 and (not number or heading):
+            # A section row: one text across the row, such as 一、加大主动公开力度.
+            sections += 1
+            label = values[0]
+            number = heading.number if heading and heading.style == "cn_dun" else str(sections)
+            section = _table_task(
+                number, number, 1, after_marker(label) if heading else label, "", [], None
+            )
+            tasks.append(section)
+            item = None
+            continue
+        if item and (not number or number == item["number"]):
+            _extend(item, row, cell, year)
+            continue
+        number = number or str(len([t for t in tasks if t["level"] == (2 if section else 1)]) + 1)
+        ref = f"{section['ref']}/{number}" if section else number
+        units = [
+            *[{"name": n, "role": "lead"} for n in clauses.split_units(cell(row, "lead"))],
+            *[
+                {"name": n, "role": "responsible"}
+                for n in clauses.split_units(cell(row, "responsible"))
+            ],
+        ]
+        item = _table_task(
+            ref, number, 2 if section else 1, title or title_of(text), text, units, None
+        )
+        _set_deadline(item, cell(row, "deadline"), year)
+        tasks.append(item)
+    if not [t for t in tasks if t["level"] == (2 if sections else 1)]:
+        raise ParseError("表格中没有任务行。")
+    return dedupe_units(tasks)
+
+
+def _table_task(ref, number, level, title, text, units, deadline) -> dict:
+    return {
+        "ref": ref,
+        "number": number,
+        "level": level,
+        "title": title,
+        "text": text,
+        "units": units,
+        "deadline": deadline,
+        "deadline_text": None,
+        "report_cycle": None,
+    }
+
+
+def _extend(item: dict, row: list[str], cell, year: int | None) -> None:
+    """A continuation row (merged 序号): more measures and units for the same item."""
+    extra = cell(row, "text")
+    if extra and extra not in item["text"]:
+        item["text"] = f"{item['text']}\n{extra}".strip()
+    for role, column in (("lead", "lead"), ("responsible", "responsible")):
+        for name in clauses.split_units(cell(row, column)):
+            item["units"].append({"name": name, "role": role})
+    if not item["deadline"]:
+        _set_deadline(item, cell(row, "deadline"), year)
+
+
+def _set_deadline(item: dict, wording: str, year: int | None) -> None:
+    deadline = table_deadline(wording, year) if wording else find_deadline(item["text"], year)
+    item["deadline"] = deadline.date.isoformat() if deadline.date else None
+    item["deadline_text"] = deadline.text or None
+    item["report_cycle"] = deadline.cycle
+
+
+def dedupe_units(tasks: list[dict]) -> list[dict]:
+    for task in tasks:
+        seen: dict[str, dict] = {}
+        for unit in task["units"]:
+            unit["collective"] = bool(clauses.COLLECTIVE.search(unit["name"]))
+            if not unit["collective"]:
+                del unit["collective"]
+            if unit["name"] not in seen or unit["role"] == "lead":
+                seen[unit["name"]] = unit
+        task["units"] = list(seen.values())
+    return tasks
+
+
+def flat_table_items(text: str, year: int | None) -> list[dict] | None:
+    """The tasks of a task table whose cells a web page ran together, or None if `text` holds none.
+
+    `text` is one numbered part of a document (or a whole document without item numbers).
+    Not written yet: no flattened table is recognised.
+    """
+    return None
