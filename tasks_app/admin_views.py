@@ -50,7 +50,8 @@ class ImportStartForm(forms.Form):
     file = forms.FileField(
         label=_("上传文件"),
         required=False,
-        help_text=_("支持 .txt(UTF-8 或 GBK)、.docx、.xlsx 分工表。"),
+        help_text=_("支持 .txt(UTF-8 或 GBK)、.docx,以及 .xlsx、.csv 分工表。"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,.docx,.xlsx,.csv,text/plain"}),
     )
     text = forms.CharField(
         label=_("或粘贴正文"),
@@ -192,6 +193,7 @@ def import_review_view(request: HttpRequest, job_id: int, admin_context: dict) -
                     "unassigned": task["ref"] in preview.unassigned,
                     "covered_by": preview.covered_by.get(task["ref"], ""),
                     "due": preview.due_by_ref.get(task["ref"], ""),
+                    "warnings": [str(w) for w in task.get("warnings") or []],
                 }
             )
         needs_choice = [n for n in preview.names if n.target is None]
@@ -207,6 +209,8 @@ def import_review_view(request: HttpRequest, job_id: int, admin_context: dict) -
         context.update(
             preview=preview,
             rows=rows,
+            # what the parser was unsure of, listed before everything else
+            warned=[row for row in rows if row["warnings"]],
             outline=job.outline,
             names=[
                 {"status": n, "choices": _choices(n, units) if n.target is None else []}

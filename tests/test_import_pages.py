@@ -7,6 +7,7 @@ from django.urls import reverse
 from regions.models import Alias, Region, Unit, User
 from regions.services import user_upsert
 from tasks_app.models import Assignment, ImportJob, WorkPlan
+from tasks_app.services.imports import import_job_review
 
 DOC = (
     "测试市2026年政务公开工作要点\n一、加强公开\n"
@@ -303,3 +304,28 @@ def test_plan_page_links_to_its_tasks_and_assignments(admin_client):
         reverse("admin:tasks_app_assignment_changelist"), {"task__plan__id__exact": plan.pk}
     )
     assert listing.status_code == 200
+
+
+def test_review_lists_the_nodes_the_parser_was_unsure_of_first_with_the_reason(admin_client):
+    upload(admin_client, DOC)
+    job = ImportJob.objects.get()
+    outline = dict(job.outline)
+    outline["tasks"] = [dict(t) for t in outline["tasks"]]
+    outline["tasks"][2]["warnings"] = ["编号不连续:(一)之后是(三)"]
+    import_job_review(job=job, outline=outline, mapping={})
+
+    page = admin_client.get(reverse("admin:tasks_app_workplan_import_review", args=[job.pk]))
+    html = page.content.decode()
+    check_first = html.index("请先核对这 1 个条目")
+    # the list comes before the plan's fields and the table, and names the reason
+    assert check_first < html.index("文件信息") < html.index('id="row-0"')
+    assert html.index("编号不连续:(一)之后是(三)") < html.index("文件信息")
+    assert 'href="#row-2"' in html and 'id="row-2" class="warned"' in html
+    assert 'id="row-1" class="warned"' not in html
+
+
+def test_review_without_warnings_shows_no_check_list(admin_client):
+    upload(admin_client, DOC)
+    job = ImportJob.objects.get()
+    page = admin_client.get(reverse("admin:tasks_app_workplan_import_review", args=[job.pk]))
+    assert "请先核对" not in page.content.decode()
