@@ -142,8 +142,8 @@ def _reline(text: str) -> list[str]:
         if marker is None:
             continue
         next_level = next((lv for m, lv, _ in pieces[index + 1 :] if m), -1)
-        parts = _split_after_clauses(piece.strip())
-        if marker.style in LIST_STYLES and next_level < lvl and len(parts) == 1:
+        parts = [piece.strip()]
+        if marker.style in LIST_STYLES and next_level < lvl:
             parts = _split_summary(parts[0])
         lines += parts
     return lines
@@ -158,25 +158,20 @@ def _split_preamble(preamble: str) -> list[str]:
     return [line.strip() for line in re.split(r"[\n。]", preamble) if line.strip()]
 
 
-def _split_after_clauses(text: str) -> list[str]:
-    """A clause closes its paragraph: what follows it starts a new one."""
-    parts, start = [], 0
-    for _, end, inner in clauses.bracket_groups(text):
-        if clauses.looks_like_clause(inner):
-            stop = end + 1 if text[end : end + 1] in ("。", ".") else end
-            if text[stop:].strip():
-                parts.append(text[start:stop].strip())
-                start = stop
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
-
-
 def _split_summary(text: str) -> list[str]:
-    """The last item of a list may carry the section's closing remarks: split them off."""
-    sentences = re.split(r"(?<=。)", text)
-    for i in range(2, len(sentences)):
-        if SUMMARY_OPENER.match(sentences[i].strip()):
-            return ["".join(sentences[:i]).strip(), "".join(sentences[i:]).strip()]
+    """The last item of a list may carry the section's closing remarks: split them off.
+
+    The remarks start after a full stop or right after a clause, with a word that speaks of
+    the whole section (各县(市、区)…, 以上…), and never in the item's first sentence.
+    """
+    cuts = [m.end() for m in re.finditer("。", text)]
+    cuts += [
+        end for _, end, inner in clauses.bracket_groups(text) if clauses.looks_like_clause(inner)
+    ]
+    first = text.find("。") + 1
+    for cut in sorted(set(cuts)):
+        if cut > first and SUMMARY_OPENER.match(text[cut:].strip()):
+            return [text[:cut].strip(), text[cut:].strip()]
     return [text]
 
 
@@ -263,7 +258,7 @@ def _build_tree(lines: list[str]) -> list[Node]:
             if clauses.LABEL_RE.match(text) or clauses.DEADLINE_LABEL_RE.match(text):
                 last.paras.append(text)  # 牵头单位:… lines belong to the item above
                 continue
-            if target is last and last.parent and (last.closed or last.is_list_item):
+            if target is last and last.parent and last.is_list_item:
                 target = last.parent
             target.paras.append(text)
     return nodes
