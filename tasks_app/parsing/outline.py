@@ -145,6 +145,8 @@ def _reline(text: str) -> list[str]:
         parts = [piece.strip()]
         if marker.style in LIST_STYLES and next_level < lvl:
             parts = _split_summary(parts[0])
+        if index == len(pieces) - 1:
+            parts = [*parts[:-1], *_split_tail(parts[-1])]
         lines += parts
     return lines
 
@@ -156,6 +158,21 @@ def _split_preamble(preamble: str) -> list[str]:
     preamble = re.sub(r"(的通知》?)", r"\1\n", preamble)
     preamble = re.sub(rf"([^\n。]*{PLAN_WORDS})\s*$", r"\n\1", preamble)
     return [line.strip() for line in re.split(r"[\n。]", preamble) if line.strip()]
+
+
+TAIL_START = re.compile(
+    rf"附件\s*\d*\s*[:]|[\u4e00-\u9fa5()]{{2,30}}{ORG_SUFFIX}\s*\d{{4}}年\d{{1,2}}月\d{{1,2}}日\s*(?=附件|$)"
+)
+
+
+def _split_tail(text: str) -> list[str]:
+    """The last item of a one-line text runs into the attachment list and the signature."""
+    found = TAIL_START.search(text)
+    if not found or found.start() == 0:
+        return [text]
+    head, tail = text[: found.start()].strip(), text[found.start() :]
+    tail = re.sub(r"\s*(\d{4}年\d{1,2}月\d{1,2}日)\s*", r"\n\1\n", tail)
+    return [head, *(line.strip() for line in tail.split("\n") if line.strip())]
 
 
 def _split_summary(text: str) -> list[str]:
@@ -170,7 +187,7 @@ def _split_summary(text: str) -> list[str]:
     ]
     first = text.find("。") + 1
     for cut in sorted(set(cuts)):
-        if cut > first and SUMMARY_OPENER.match(text[cut:].strip()):
+        if cut >= first and SUMMARY_OPENER.match(text[cut:].strip()):
             return [text[:cut].strip(), text[cut:].strip()]
     return [text]
 
@@ -258,10 +275,35 @@ def _build_tree(lines: list[str]) -> list[Node]:
             if clauses.LABEL_RE.match(text) or clauses.DEADLINE_LABEL_RE.match(text):
                 last.paras.append(text)  # 牵头单位:… lines belong to the item above
                 continue
-            if target is last and last.parent and last.is_list_item:
+            if target is last and last.parent and _speaks_for_parent(last, text):
                 target = last.parent
             target.paras.append(text)
     return nodes
+
+
+def _speaks_for_parent(last: Node, text: str) -> bool:
+    """Whether an unnumbered paragraph after the list item `last` belongs to its parent.
+
+    So it does after a one-paragraph list entry (1.批准服务信息。申报要求…), when it speaks
+    of the whole list (以上两个…, 各县(市、区)…), or when it is a clause on its own after a
+    list none of whose earlier entries had a clause of their own ((1)…(4) then (责任单位:…)).
+    """
+    if last.is_list_item:
+        return True
+    if last.marker.style not in LIST_STYLES:
+        return False
+    if SUMMARY_OPENER.match(text):
+        return True
+    siblings = last.parent.children[-50:-1] if last.parent else []
+    stripped = text.strip().rstrip("。.;")
+    groups = clauses.bracket_groups(stripped)
+    own_clause = bool(groups) and groups[0][0] == 0 and groups[0][1] == len(stripped)
+    own_clause = own_clause or bool(clauses.LABEL_RE.match(stripped))
+    return (
+        own_clause
+        and bool(siblings)
+        and not any(clauses.find_clauses("\n".join(s.paras))[0] for s in siblings)
+    )
 
 
 def _finish(nodes: list[Node], doc_year: int | None) -> list[dict]:
