@@ -28,11 +28,11 @@ DONE = (
 )
 _WITH_YEAR = [
     (
-        r"(\d{4})年(\d{1,2})月(\d{1,2})日" + NOT_START,
+        r"(\d{4})年(\d{1,2})月(\d{1,2})日" + BEFORE + NOT_START,
         lambda m, y: dt.date(int(m[1]), int(m[2]), int(m[3])),
     ),
     (
-        r"(?<![\d.])(\d{4})[-.](\d{1,2})[-.](\d{1,2})(?![\d.])" + NOT_START,
+        r"(?<![\d.])(\d{4})[-.](\d{1,2})[-.](\d{1,2})(?![\d.])" + BEFORE + NOT_START,
         lambda m, y: dt.date(int(m[1]), int(m[2]), int(m[3])),
     ),
     (r"(\d{4})年(\d{1,2})月(?:底|末)" + BEFORE, lambda m, y: _month_end(int(m[1]), int(m[2]))),
