@@ -96,3 +96,53 @@ class Numbering:
         del self.stack[level:]
         self.stack.append([marker.style, marker.value])
         self.seen[marker.style] = marker.value
+
+
+def cn_numeral(value: int) -> str:
+    """1 → 一, 10 → 十, 15 → 十五, 23 → 二十三 (the inverse of cn_value, up to 99)."""
+    digits = "一二三四五六七八九"
+    tens, ones = divmod(value, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else digits[tens - 1] + "十")
+    return head + (digits[ones - 1] if ones else "")
+
+
+def marker_text(style: str, value: int) -> str:
+    """How a number is written in folded text: (四), 四、, (2), 2., 2、, ②."""
+    if style == "cn_paren":
+        return f"({cn_numeral(value)})"
+    if style == "cn_dun":
+        return f"{cn_numeral(value)}、"
+    if style == "ar_paren":
+        return f"({value})"
+    if style == "ar_dot":
+        return f"{value}."
+    if style == "ar_dun":
+        return f"{value}、"
+    return CIRCLED[value - 1] if 0 < value <= len(CIRCLED) else ""
+
+
+MAX_GAP = 5
+GAP_WINDOW = 8000
+
+
+def gap_level(numbering: Numbering, marker: Marker, text: str, pos: int) -> int | None:
+    """The level of a number that skips some (1. then 3., (三) then (六)), or None.
+
+    A skip is accepted when the missing number does not come later in the same list, that
+    is before the next number of an enclosing list. The refs keep the document's numbers.
+    """
+    for level, (style, last) in enumerate(numbering.stack):
+        if style != marker.style:
+            continue
+        if not last + 1 < marker.value <= last + MAX_GAP:
+            return None
+        window = text[pos : pos + GAP_WINDOW]
+        end = len(window)
+        for outer_style, outer_last in numbering.stack[:level]:
+            found = window.find(marker_text(outer_style, outer_last + 1))
+            if found != -1:
+                end = min(end, found)
+        if marker_text(style, last + 1) in window[:end]:
+            return None
+        return level
+    return None

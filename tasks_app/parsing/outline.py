@@ -10,7 +10,7 @@ from tasks_app.parsing import clauses, tables
 from tasks_app.parsing.deadlines import find_deadline
 from tasks_app.parsing.errors import ParseError
 from tasks_app.parsing.items import after_marker, title_of
-from tasks_app.parsing.numbering import LIST_STYLES, Marker, Numbering, marker_at
+from tasks_app.parsing.numbering import LIST_STYLES, Marker, Numbering, gap_level, marker_at
 from tasks_app.parsing.readers import decode_text, office_kind, read_docx, read_xlsx
 from tasks_app.parsing.text import clean_line, fold
 
@@ -37,6 +37,7 @@ SUMMARY_OPENER = re.compile(
 )
 BOUNDARY = "。;!?〕)】:"
 MAX_ITEMS = 5000
+MAX_GAP_CHECKS = 300  # numbers that skip some are looked into this often at most
 
 
 @dataclass
@@ -125,9 +126,13 @@ def _reline(text: str) -> list[str]:
     pos, last = start, start
     current: Marker | None = None
     level = 0
+    gap_checks = 0
     while pos < len(text):
         marker = marker_at(text, pos)
         fits = marker and numbering.level_for(marker, strict=True)
+        if marker and fits is None and gap_checks < MAX_GAP_CHECKS:
+            gap_checks += 1
+            fits = gap_level(numbering, marker, text, pos)
         if marker and fits is not None:
             pieces.append((current, level, text[last:pos]))
             numbering.push(marker, fits)
@@ -145,6 +150,9 @@ def _reline(text: str) -> list[str]:
         parts = [piece.strip()]
         if marker.style in LIST_STYLES and next_level < lvl:
             parts = _split_summary(parts[0])
+            prev = pieces[index - 1]
+            if prev[0] and prev[0].style == marker.style and _ends_semicolon(prev[2]):
+                parts = [*_split_first_sentence(parts[0]), *parts[1:]]
         if index == len(pieces) - 1:
             parts = [*parts[:-1], *_split_tail(parts[-1])]
         lines += parts
@@ -173,6 +181,16 @@ def _split_tail(text: str) -> list[str]:
     head, tail = text[: found.start()].strip(), text[found.start() :]
     tail = re.sub(r"\s*(\d{4}年\d{1,2}月\d{1,2}日)\s*", r"\n\1\n", tail)
     return [head, *(line.strip() for line in tail.split("\n") if line.strip())]
+
+
+def _ends_semicolon(text: str) -> bool:
+    return text.rstrip().endswith((";", "；"))
+
+
+def _split_first_sentence(text: str) -> list[str]:
+    """The last entry of a `;` list ends at its full stop; the rest is the parent's text."""
+    head, sep, rest = text.partition("。")
+    return [head + sep, rest.strip()] if sep and rest.strip() else [text]
 
 
 def _split_summary(text: str) -> list[str]:
@@ -290,11 +308,13 @@ def _speaks_for_parent(last: Node, text: str) -> bool:
     """
     if last.is_list_item:
         return True
+    siblings = last.parent.children[-50:-1] if last.parent else []
+    if siblings and last.marker.style in LIST_STYLES and _ends_semicolon(siblings[-1].paras[-1]):
+        return True
     if last.marker.style not in LIST_STYLES:
         return False
     if SUMMARY_OPENER.match(text):
         return True
-    siblings = last.parent.children[-50:-1] if last.parent else []
     stripped = text.strip().rstrip("。.;")
     groups = clauses.bracket_groups(stripped)
     own_clause = bool(groups) and groups[0][0] == 0 and groups[0][1] == len(stripped)
