@@ -12,7 +12,7 @@ from tasks_app.parsing.errors import ParseError
 from tasks_app.parsing.items import after_marker, title_of
 from tasks_app.parsing.numbering import LIST_STYLES, Marker, Numbering, gap_level, marker_at
 from tasks_app.parsing.readers import decode_text, office_kind, read_docx, read_xlsx
-from tasks_app.parsing.text import clean_line, fold
+from tasks_app.parsing.text import Restorer, clean_line, fold, to_simplified
 
 PLAN_WORDS = (
     r"(?:工作要点|实施方案|分工方案|工作方案|任务分解表|任务清单|工作计划|责任分工表?|任务分工)"
@@ -81,8 +81,33 @@ def parse_document(data: bytes, filename: str = "") -> dict:
 
 
 def parse_text(text: str) -> dict:
-    """Parse plain or pasted text, with or without its line breaks."""
-    lines = [clean_line(line) for line in fold(text).splitlines()]
+    """Parse plain or pasted text, with or without its line breaks.
+
+    Traditional characters (牽頭單位) are read through their simplified forms; the outline
+    gives names and titles back as written.
+    """
+    written = fold(text)
+    simplified = to_simplified(written)
+    outline = _parse_folded(simplified)
+    if simplified != written:
+        outline = _restore(outline, Restorer(written, simplified))
+    return outline
+
+
+def _restore(outline: dict, restore: Restorer) -> dict:
+    for key in ("title", "doc_number", "issuer"):
+        outline[key] = restore(outline[key])
+    for task in outline["tasks"]:
+        task["title"] = restore(task["title"])
+        task["text"] = "\n".join(restore(line) or "" for line in task["text"].split("\n"))
+        task["deadline_text"] = restore(task["deadline_text"])
+        for unit in task["units"]:
+            unit["name"] = restore(unit["name"])
+    return outline
+
+
+def _parse_folded(text: str) -> dict:
+    lines = [clean_line(line) for line in text.splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         raise ParseError("文件是空的,没有可解析的内容。")
