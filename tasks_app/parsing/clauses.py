@@ -148,6 +148,7 @@ def split_units(text: str) -> list[str]:
         for piece in _split_conjunctions(part):
             name = _strip_etc(re.sub(r"^(由|及|和|与|请)", "", piece.strip()))
             name = _drop_alias(name.strip(" 。.:"))
+            name = _strip_etc(VERB_TAIL.sub("", name)) or name
             if name and not NOT_A_NAME.search(name):
                 names.append(name)
     return expand_shared_suffix(names)
