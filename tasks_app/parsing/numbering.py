@@ -29,6 +29,8 @@ MARKER = re.compile(
     r"|(?P<ar_dun>(?P<v5>\d{1,3})、)"
     r"|(?P<circled>[①-⑳])"
 )
+# The usual order of levels, outermost first: 一、 (一) 1. 1、 (1) ①.
+RANK = {"cn_dun": 0, "cn_paren": 1, "ar_dot": 2, "ar_dun": 2, "ar_paren": 3, "circled": 4}
 # Styles whose items are short, one-paragraph entries of a list (1. 2. …, (1), ①).
 LIST_STYLES = {"ar_dot", "ar_dun", "ar_paren", "circled"}
 
@@ -88,6 +90,8 @@ class Numbering:
                 if marker.value == last + 1 or not strict:
                     return level
                 return None
+        if self.stack and marker.value == 1 and RANK[marker.style] < RANK[self.stack[0][0]]:
+            return 0  # 一、 after a list of 1. 2.: an outer numbering never nests in an inner one
         if marker.value == 1 or marker.value == self.seen.get(marker.style, 0) + 1:
             return len(self.stack)
         return None if strict else len(self.stack)

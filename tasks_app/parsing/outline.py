@@ -137,8 +137,26 @@ def _plan_start(text: str) -> int:
         return title.end()
     for m in re.finditer(r"一、|\(一\)", text):
         if m.start() == 0 or text[m.start() - 1] in BOUNDARY + " ":
-            return m.start()
+            return _inline_list_start(text, m.start())
     raise ParseError("没有找到编号条目(如“一、”“(一)”“1.”),无法拆分为任务。")
+
+
+ISSUES_A_PLAN = re.compile(r"现将《|印发给你们|现印发|予以印发|印发《")
+
+
+def _inline_list_start(text: str, start: int) -> int:
+    """A notice that is itself the task list may open with a list (…为:1.新开工…;2.…).
+
+    When the notice issues no separate plan, a list of two or more numbers before its
+    first 一、 is part of the outline, so the plan starts at that list's 1.
+    """
+    before = text[:start]
+    if ISSUES_A_PLAN.search(before):
+        return start
+    for m in re.finditer(r"(?<=[:;。])1[.、](?!\d)", before):
+        if re.search(rf"[;。]2{re.escape(m.group(0)[1])}", before[m.end() :]):
+            return m.start()
+    return start
 
 
 def _reline(text: str) -> list[str]:
@@ -246,7 +264,27 @@ def _start_index(lines: list[str]) -> int:
     for i in reversed(range(len(lines) - 1)):
         if PLAN_TITLE_LINE.match(lines[i]) and i + 1 in firsts:
             return i + 1
-    return firsts[0]
+    return _after_notice_paragraphs(lines, firsts[0])
+
+
+def _after_notice_paragraphs(lines: list[str], start: int) -> int:
+    """Skip a covering notice's own numbered paragraphs (一、高度重视…二、压实责任…).
+
+    They follow the sentence that issues the plan, each is a long paragraph with no
+    numbered children, and the plan's own numbering then restarts in another style.
+    """
+    if not ISSUES_A_PLAN.search("".join(lines[:start])):
+        return start
+    first = marker_at(lines[start], 0)
+    i = start
+    while i < len(lines) and (m := marker_at(lines[i], 0)) and m.style == first.style:
+        if m.value != i - start + 1 or len(lines[i]) < 40 or "。" not in lines[i]:
+            return start
+        i += 1
+    restart = marker_at(lines[i], 0) if i < len(lines) else None
+    if i - start >= 2 and restart and restart.value == 1 and restart.style != first.style:
+        return i
+    return start
 
 
 def _trim_tail(lines: list[str]) -> tuple[list[str], list[str]]:
