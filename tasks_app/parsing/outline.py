@@ -106,14 +106,83 @@ def _restore(outline: dict, restore: Restorer) -> dict:
     return outline
 
 
+NO_ITEMS = "没有找到编号条目(如“一、”“(一)”“1.”),无法拆分为任务。"
+# An annex heading inside the text (附件2 …), not the notice's list of attachments (附件:1.…).
+ANNEX_HEADING = re.compile(r"(?:^|(?<=[\s。]))附件\s*(\d{1,2})(?![\d.:、])")
+
+
 def _parse_folded(text: str) -> dict:
+    """The notice and its first numbered part, then each later part (附件2 …) on its own."""
+    parts = split_parts(text)
+    main = parts[0][1]
+    try:
+        outline, error = _outline_from_text(main), None
+    except ParseError as exc:
+        outline, error = None, exc
+    header = {k: v for k, v in outline.items() if k != "tasks"} if outline else _header_of(main)
+    year = _doc_year(header)
+    tasks = tables.flat_table_items(main, year)
+    if tasks is None:
+        if outline is None:
+            raise error
+        tasks = outline["tasks"]
+    for label, part in parts[1:]:
+        tasks += [_prefixed(label, task) for task in _part_tasks(part, year)]
+    if len(tasks) > MAX_ITEMS:
+        raise ParseError(f"条目超过 {MAX_ITEMS} 条,请拆分文件后再导入。")
+    return {**header, "tasks": tasks}
+
+
+def split_parts(text: str) -> list[tuple[str, str]]:
+    """The text up to its second annex, then each later annex as (label, text): 附件2, 附件3…
+
+    The first numbered part (the plan, or 附件1) keeps plain refs; a later annex is a part of
+    its own when it restarts its numbering, and its label becomes its refs' first segment.
+    """
+    heads = [m for m in ANNEX_HEADING.finditer(text) if int(m.group(1)) >= 2]
+    parts: list[tuple[str, str]] = []
+    cuts = [m.start() for m in heads] + [len(text)]
+    parts.append(("", text[: cuts[0]]))
+    for m, end in zip(heads, cuts[1:], strict=True):
+        parts.append((f"附件{m.group(1)}", text[m.end() : end]))
+    return parts
+
+
+def _lines_of(text: str) -> list[str]:
     lines = [clean_line(line) for line in text.splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         raise ParseError("文件是空的,没有可解析的内容。")
-    if _is_flat(lines):
-        lines = _reline(" ".join(lines))
-    return _outline_from_lines(lines)
+    return _reline(" ".join(lines)) if _is_flat(lines) else lines
+
+
+def _outline_from_text(text: str) -> dict:
+    return _outline_from_lines(_lines_of(text))
+
+
+def _header_of(text: str) -> dict:
+    """The notice's number, issuer, date and title when the text has no numbered items."""
+    lines = [line for line in (clean_line(x) for x in text.splitlines()) if line]
+    if len(lines) < 3:
+        lines = _split_preamble(" ".join(lines))
+    return _header(lines[:40], [])
+
+
+def _part_tasks(text: str, year: int | None) -> list[dict]:
+    """A later part: a flattened task table if it is one, else prose; nothing if neither."""
+    found = tables.flat_table_items(text, year)
+    if found is not None:
+        return found
+    try:
+        lines = _lines_of(text)
+        body, _tail = _trim_tail(lines[_start_index(lines) :])
+    except ParseError:
+        return []
+    return _finish(_build_tree(body), year)
+
+
+def _prefixed(label: str, task: dict) -> dict:
+    return {**task, "ref": f"{label}/{task['ref']}"}
 
 
 # --- text without line breaks ---------------------------------------------------------
@@ -260,7 +329,7 @@ def _start_index(lines: list[str]) -> int:
     """The first line of the plan: after its title line, else the first 一、 / (一) / 1."""
     firsts = [i for i, line in enumerate(lines) if (m := marker_at(line, 0)) and m.value == 1]
     if not firsts:
-        raise ParseError("没有找到编号条目(如“一、”“(一)”“1.”),无法拆分为任务。")
+        raise ParseError(NO_ITEMS)
     for i in reversed(range(len(lines) - 1)):
         if PLAN_TITLE_LINE.match(lines[i]) and i + 1 in firsts:
             return i + 1
@@ -483,7 +552,7 @@ def _outline_from_lines(lines: list[str]) -> dict:
     header = _header(lines[:start], tail)
     nodes = _build_tree(body)
     if not nodes:
-        raise ParseError("没有找到编号条目(如“一、”“(一)”“1.”),无法拆分为任务。")
+        raise ParseError(NO_ITEMS)
     return {**header, "tasks": _finish(nodes, _doc_year(header))}
 
 
