@@ -458,9 +458,24 @@ def _speaks_for_parent(last: Node, text: str) -> bool:
     )
 
 
+def _numbering_warnings(node: Node, previous: dict) -> list[str]:
+    """A number that skips some (1. then 3.) is kept, but the reader should check it."""
+    key, style, value = (id(node.parent), node.marker.style), node.marker.style, node.marker.value
+    fits = value == previous.get(key, 0) + 1
+    if key not in previous:  # a first child may continue the numbering of the section before
+        fits = fits or value == previous.get(style, 0) + 1
+    skipped = not fits and value > previous.get(key, 0)
+    previous[key] = previous[style] = value
+    if skipped:
+        return [f"编号不连续:{node.marker.number}之前缺少编号,请核对是否漏项"]
+    return []
+
+
 def _finish(nodes: list[Node], doc_year: int | None) -> list[dict]:
     tasks, seen_refs = [], set()
+    previous: dict = {}
     for node in nodes:
+        warnings = _numbering_warnings(node, previous)
         if node.paras and not node.paras[0] and len(node.paras) > 1:
             node.paras = [node.paras[1], *node.paras[2:]]  # number alone on its line
         parent_ref = node.parent.ref if node.parent else ""
@@ -486,6 +501,8 @@ def _finish(nodes: list[Node], doc_year: int | None) -> list[dict]:
                 "report_cycle": deadline.cycle,
             }
         )
+        if warnings:
+            tasks[-1]["warnings"] = warnings
     return tasks
 
 
