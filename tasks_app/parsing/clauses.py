@@ -171,6 +171,7 @@ def _segment_units(segment: str) -> list[UnitRef]:
     elif "牵头" in seg:
         at = seg.rfind("牵头")
         lead_text, resp_text = seg[:at], seg[at + 2 :]
+    lead_text = re.split(r"(?<!自)由", lead_text)[-1]  # 争取获批由X牵头: X, not the heading
     lead_text = re.sub(r"(按职责|分别|共同|由)$", "", VERB_TAIL.sub("", lead_text))
     resp_text = re.sub(r"^(负责|,)", "", VERB_TAIL.sub("", resp_text))
     refs = [UnitRef(n, "lead", bool(COLLECTIVE.search(n))) for n in split_units(lead_text)]
@@ -278,15 +279,16 @@ def sentence_clause(sentence: str) -> list[UnitRef]:
 
 
 DUTY_LABEL = re.compile(r"(?:责任分工|职责分工|分工)\s*[:]")
-PROSE_LEAD = re.compile(r"由([^,;。由]{2,25}?)牵头(?!单位|部门)|^([^,;。]{2,20}?)牵头(?!单位|部门)")
+PROSE_LEAD_BY = re.compile(r"(?<!自)由([^,;。由]{2,25}?)牵头(?!单位|部门)")
+PROSE_LEAD_OPENING = re.compile(r"^([^,;。由]{2,20}?)牵头(?!单位|部门)")
 
 
 def prose_leads(sentence: str) -> list[UnitRef]:
     """由X牵头 inside a sentence, or a sentence opening with X牵头: X leads the item."""
-    match = PROSE_LEAD.search(sentence.strip())
+    match = PROSE_LEAD_BY.search(sentence) or PROSE_LEAD_OPENING.search(sentence.strip())
     if not match:
         return []
-    names = split_units(match.group(1) or match.group(2))
+    names = split_units(match.group(1))
     if names and all(UNIT_SUFFIX.search(n) for n in names):
         return _unit_refs(names, "lead")
     return []

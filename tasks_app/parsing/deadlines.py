@@ -41,7 +41,9 @@ _WITH_YEAR = [
         lambda m, y: _month_end(int(m[1]), int(m[2])),
     ),
     (r"(\d{4})年(\d{1,2})月" + DONE, lambda m, y: _month_end(int(m[1]), int(m[2]))),
-    (r"(\d{4})年(?:年)?(?:底|末)" + BEFORE, lambda m, y: dt.date(int(m[1]), 12, 31)),
+    (r"(\d{4})年(?:年)?底" + BEFORE, lambda m, y: dt.date(int(m[1]), 12, 31)),
+    # 2016年末 alone names data (2016年末债务余额); with 前 it is a deadline.
+    (r"(\d{4})年(?:年)?末(?:前|之前|以前)", lambda m, y: dt.date(int(m[1]), 12, 31)),
     (r"(\d{4})年(?:年内|内)", lambda m, y: dt.date(int(m[1]), 12, 31)),
     (r"(\d{4})年上半年", lambda m, y: dt.date(int(m[1]), 6, 30)),
     (r"(\d{4})年下半年", lambda m, y: dt.date(int(m[1]), 12, 31)),

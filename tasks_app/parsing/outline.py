@@ -281,7 +281,7 @@ def _split_preamble(preamble: str) -> list[str]:
 
 
 TAIL_START = re.compile(
-    rf"附件\s*\d*\s*[:]|[\u4e00-\u9fa5()]{{2,30}}{ORG_SUFFIX}\s*\d{{4}}年\d{{1,2}}月\d{{1,2}}日\s*(?=附件|$)"
+    rf"附件\s*\d*\s*[:]|[\u4e00-\u9fa5()]{{2,30}}(?:{ORG_SUFFIX}|管委会)\s*\d{{4}}年\d{{1,2}}月\d{{1,2}}日\s*(?=附件|$)"
 )
 
 
