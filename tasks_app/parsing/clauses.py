@@ -33,8 +33,22 @@ UNIT_SUFFIX = re.compile(
 )
 UNIT_HINT = re.compile(r"(局|委|办|厅|府|会|院|部门|单位|中心|区|县|街道|乡镇)")
 VERB_TAIL = re.compile(
-    r"(?:按职责)?(?:分别|共同|具体)?(?:牵头)?(?:负责|承担|配合|承办)?(?:落实|实施|推进|完成|办理)?$"
+    r"(?:按职责)?(?:分工)?(?:分别|共同|具体|全力)?(?:牵头)?(?:负责|承担|配合|承办|参与|组织)?"
+    r"(?:落实|实施|推进|完成|办理)?$"
 )
+# The verbs of a clause: a stretch with one of them names its own role.
+CLAUSE_VERB = re.compile(r"(牵头|会同|负责|落实|配合|承办|实施|参与)")
+# The last word of a clause's first sentence.
+CLAUSE_END = re.compile(r"(负责落实|负责|落实|牵头|配合|承办|实施|参与)$")
+# A name that is a date or a time limit, not a unit (…,6月底完成).
+NOT_A_NAME = re.compile(r"\d+\s*[月年日]|完成$|^(下同|不再)|[。:]")
+# What follows a unit's name in a 责任分工 sentence: its duty.
+DUTY_VERB = re.compile(
+    r"(?:具体|全力|业务|检查|分别|共同|协同|负责|组织)*"
+    r"(?:牵头|会同|负责|组织实施|实施|配合|参与|指导|协助|作为|各司其职|承办|落实)"
+)
+# Words that open a shared suffix: 金井、澳前片区开发管理局 names two bureaus.
+SUFFIX_START = re.compile(r"片区|新区|开发区|园区|街道|乡镇|镇|乡|人民政府|管委会|管理局")
 COLLECTIVE = re.compile(r"各|全体")
 
 
@@ -65,12 +79,14 @@ def bracket_groups(text: str) -> list[tuple[int, int, str]]:
 
 
 def looks_like_clause(inner: str) -> bool:
+    """A bracket that assigns units: a label, or a first sentence ending with a verb."""
     inner = inner.strip()
     if LABEL_RE.search(inner):
         return True
-    if len(inner) > 400 or not UNIT_HINT.search(inner):
+    first = inner.split("。", 1)[0].strip()
+    if len(first) > 400 or not UNIT_HINT.search(first):
         return False
-    return bool(re.search(r"(负责落实|负责|落实|牵头|配合|承办|实施)$", inner))
+    return bool(CLAUSE_END.search(first))
 
 
 def split_top_level(text: str, seps: str) -> list[str]:
@@ -109,7 +125,21 @@ def _split_conjunctions(name: str) -> list[str]:
 
 
 def _strip_etc(name: str) -> str:
-    return re.sub(r"(等部门|等单位|等)$", "", name.strip())
+    """Drop 等, 等部门 and 等区直相关部门-style tails: they name no further unit."""
+    return re.sub(r"等[^、,;等]{0,8}?(?:部门|单位)$|等$", "", name.strip())
+
+
+def expand_shared_suffix(names: list[str]) -> list[str]:
+    """金井、澳前片区开发管理局: a bare place name takes the suffix of the next full name."""
+    out = list(names)
+    for i in range(len(out) - 2, -1, -1):
+        bare, full = out[i], out[i + 1]
+        if UNIT_SUFFIX.search(bare) or not re.fullmatch(r"[\u4e00-\u9fa5]{1,6}", bare):
+            continue
+        start = SUFFIX_START.search(full, 1)
+        if start:
+            out[i] = bare + full[start.start() :]
+    return out
 
 
 def split_units(text: str) -> list[str]:
@@ -117,10 +147,19 @@ def split_units(text: str) -> list[str]:
     for part in split_top_level(text, "、,;"):
         for piece in _split_conjunctions(part):
             name = _strip_etc(re.sub(r"^(由|及|和|与|请)", "", piece.strip()))
-            name = name.strip(" 。.:")
-            if name:
+            name = _drop_alias(name.strip(" 。.:"))
+            name = _strip_etc(VERB_TAIL.sub("", name)) or name
+            if name and not NOT_A_NAME.search(name):
                 names.append(name)
-    return names
+    return expand_shared_suffix(names)
+
+
+def _drop_alias(name: str) -> str:
+    """区森林园林局(区森林园林公司) -> 区森林园林局; 各县(市、区)人民政府 keeps its brackets."""
+    match = re.fullmatch(r"(.+?)\s*[(（][^()（）、]{3,}[)）]", name)
+    if match and UNIT_SUFFIX.search(match.group(1)):
+        return match.group(1)
+    return name
 
 
 def _segment_units(segment: str) -> list[UnitRef]:
@@ -132,6 +171,7 @@ def _segment_units(segment: str) -> list[UnitRef]:
     elif "牵头" in seg:
         at = seg.rfind("牵头")
         lead_text, resp_text = seg[:at], seg[at + 2 :]
+    lead_text = re.split(r"(?<!自)由", lead_text)[-1]  # 争取获批由X牵头: X, not the heading
     lead_text = re.sub(r"(按职责|分别|共同|由)$", "", VERB_TAIL.sub("", lead_text))
     resp_text = re.sub(r"^(负责|,)", "", VERB_TAIL.sub("", resp_text))
     refs = [UnitRef(n, "lead", bool(COLLECTIVE.search(n))) for n in split_units(lead_text)]
@@ -139,37 +179,79 @@ def _segment_units(segment: str) -> list[UnitRef]:
     return refs
 
 
+def _label_value(value: str) -> str:
+    """A label's value ends at a deadline label or at any other label (所属片区:…)."""
+    value = DEADLINE_LABEL_RE.split(value)[0]
+    return re.split(r"[,;]?\s*[\u4e00-\u9fa5]{2,8}[:]", value)[0]
+
+
+def _unit_refs(names: list[str], role: str) -> list[UnitRef]:
+    return [UnitRef(n, role, bool(COLLECTIVE.search(n))) for n in names]
+
+
 def parse_clause(inner: str) -> list[UnitRef]:
-    """The units a clause names, each with its role, in the order written."""
-    inner = inner.strip()
+    """The units a clause names, each with its role, in the order written.
+
+    The first sentence is the clause proper; later ones (具体任务均涉及相关市(州)人民政府,
+    以下均需相关乡镇配合) add only the unit names they mention.
+    """
+    first, _, rest = inner.strip().partition("。")
+    refs = _first_sentence_units(first)
+    for sentence in rest.split("。"):
+        refs += _loose_units(sentence)
+    return _dedupe(refs)
+
+
+def _first_sentence_units(inner: str) -> list[UnitRef]:
     if LABEL_RE.search(inner):
         refs = []
         pieces = LABEL_RE.split(inner)
         # pieces: [before, label, value, label, value, ...]
         for label, value in zip(pieces[1::2], pieces[2::2], strict=True):
-            value = DEADLINE_LABEL_RE.split(value)[0]
-            role = LABELS[label]
-            refs += [UnitRef(n, role, bool(COLLECTIVE.search(n))) for n in split_units(value)]
+            refs += _unit_refs(split_units(_label_value(value)), LABELS[label])
         return refs
     # "X、Y牵头,Z负责落实": a stretch with no verb of its own takes the role of the next one.
     segments = split_top_level(inner, ",;")
     refs: list[UnitRef] = []
     pending: list[str] = []
     for segment in segments:
-        has_verb = bool(re.search(r"(牵头|会同|负责|落实|配合|承办|实施)", segment))
-        if not has_verb:
+        if not CLAUSE_VERB.search(segment):
             pending.append(segment)
             continue
         found = _segment_units(segment)
         if pending:
             role = found[0].role if found else "responsible"
-            for name in split_units("、".join(pending)):
-                refs.append(UnitRef(name, role, bool(COLLECTIVE.search(name))))
+            refs += _unit_refs(split_units("、".join(pending)), role)
             pending = []
         refs += found
-    for name in split_units("、".join(pending)):
-        refs.append(UnitRef(name, "responsible", bool(COLLECTIVE.search(name))))
-    return _dedupe(refs)
+    refs += _unit_refs(split_units("、".join(pending)), "responsible")
+    return refs
+
+
+def _loose_units(sentence: str) -> list[UnitRef]:
+    """Unit names in a remark such as 具体任务均涉及相关市(州)人民政府,不再做分工."""
+    refs = []
+    for segment in split_top_level(sentence, ",;"):
+        head = re.split(r"涉及|均需|需|由|请", VERB_TAIL.sub("", segment))[-1]
+        for name in split_units(head):
+            if UNIT_SUFFIX.search(name) and len(name) <= 30:
+                refs.append(UnitRef(name, "responsible", bool(COLLECTIVE.search(name))))
+    return refs
+
+
+def duty_units(text: str) -> list[UnitRef]:
+    """A 责任分工 sentence: "A负责…,B组织实施,C配合,D业务检查指导"; every unit named counts."""
+    refs: list[UnitRef] = []
+    for segment in split_top_level(text, ",;"):
+        verb = DUTY_VERB.search(segment)
+        if not verb:
+            continue
+        head = re.split(r"由", segment[: verb.start()])[-1]
+        role = "lead" if re.search(r"牵头|会同", verb.group(0)) else "responsible"
+        for name in split_units(head):
+            if (UNIT_SUFFIX.search(name) or COLLECTIVE.search(name)) and len(name) <= 30:
+                refs.append(UnitRef(name, role, bool(COLLECTIVE.search(name))))
+    return refs
 
 
 def _dedupe(refs: list[UnitRef]) -> list[UnitRef]:
@@ -196,6 +278,22 @@ def sentence_clause(sentence: str) -> list[UnitRef]:
     return []
 
 
+DUTY_LABEL = re.compile(r"(?:责任分工|职责分工|分工)\s*[:]")
+PROSE_LEAD_BY = re.compile(r"(?<!自)由([^,;。由]{2,25}?)牵头(?!单位|部门)")
+PROSE_LEAD_OPENING = re.compile(r"^([^,;。由]{2,20}?)牵头(?!单位|部门)")
+
+
+def prose_leads(sentence: str) -> list[UnitRef]:
+    """由X牵头 inside a sentence, or a sentence opening with X牵头: X leads the item."""
+    match = PROSE_LEAD_BY.search(sentence) or PROSE_LEAD_OPENING.search(sentence.strip())
+    if not match:
+        return []
+    names = split_units(match.group(1))
+    if names and all(UNIT_SUFFIX.search(n) for n in names):
+        return _unit_refs(names, "lead")
+    return []
+
+
 def find_clauses(text: str) -> tuple[list[UnitRef], list[tuple[int, int]]]:
     """Every responsibility clause in `text`: the units named and the spans they occupy."""
     refs: list[UnitRef] = []
@@ -206,18 +304,23 @@ def find_clauses(text: str) -> tuple[list[UnitRef], list[tuple[int, int]]]:
             spans.append((start, end))
     # Labelled lines and bare clause sentences outside brackets.
     outside = _blank_spans(text, spans)
+    prose: list[UnitRef] = []
     for match in re.finditer(r"[^。\n]+", outside):
         sentence = match.group(0)
         label = LABEL_RE.search(sentence)
+        duty = DUTY_LABEL.search(sentence)
         if label:
             refs += parse_clause(sentence[label.start() :])
             spans.append((match.start() + label.start(), match.end()))
+        elif duty:
+            refs += duty_units(sentence[duty.end() :])
+            spans.append((match.start() + duty.start(), match.end()))
+        elif found := sentence_clause(sentence):
+            refs += found
+            spans.append((match.start(), match.end()))
         else:
-            found = sentence_clause(sentence)
-            if found:
-                refs += found
-                spans.append((match.start(), match.end()))
-    return _dedupe(refs), spans
+            prose += prose_leads(sentence)
+    return _dedupe(refs or prose), spans
 
 
 def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:

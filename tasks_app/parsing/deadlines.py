@@ -15,27 +15,35 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _before_month(year: int, month: int) -> dt.date:
-    return dt.date(year, month, 1) - dt.timedelta(days=1)
-
-
 def _quarter_end(year: int, quarter: int) -> dt.date:
     return _month_end(year, quarter * 3)
 
 
 # (pattern, resolver(match, doc_year) -> date | None). Patterns with a year come first;
 # their spans are masked so that 2018年底前 is not read again as 年底前.
+NOT_START = r"(?!起|开始|以来|至今)"
+# A completion verb after a bare month: 6月完成, 3月初步完成, 9月开工.
+DONE = (
+    r"(?:份)?(?:初步|基本|全面|正式|前|底前)?(?:完成|建成|开工|通过|获批|实现|启动|出台|印发|投用)"
+)
 _WITH_YEAR = [
     (
-        r"(\d{4})年(\d{1,2})月(\d{1,2})日" + r"(?:前|之前|以前)",
+        r"(\d{4})年(\d{1,2})月(\d{1,2})日" + BEFORE + NOT_START,
+        lambda m, y: dt.date(int(m[1]), int(m[2]), int(m[3])),
+    ),
+    (
+        r"(?<![\d.])(\d{4})[-.](\d{1,2})[-.](\d{1,2})(?![\d.])" + BEFORE + NOT_START,
         lambda m, y: dt.date(int(m[1]), int(m[2]), int(m[3])),
     ),
     (r"(\d{4})年(\d{1,2})月(?:底|末)" + BEFORE, lambda m, y: _month_end(int(m[1]), int(m[2]))),
     (
         r"(\d{4})年(\d{1,2})月(?:份)?(?:前|之前|以前)",
-        lambda m, y: _before_month(int(m[1]), int(m[2])),
+        lambda m, y: _month_end(int(m[1]), int(m[2])),
     ),
-    (r"(\d{4})年(?:年)?(?:底|末)" + BEFORE, lambda m, y: dt.date(int(m[1]), 12, 31)),
+    (r"(\d{4})年(\d{1,2})月" + DONE, lambda m, y: _month_end(int(m[1]), int(m[2]))),
+    (r"(\d{4})年(?:年)?底" + BEFORE, lambda m, y: dt.date(int(m[1]), 12, 31)),
+    # 2016年末 alone names data (2016年末债务余额); with 前 it is a deadline.
+    (r"(\d{4})年(?:年)?末(?:前|之前|以前)", lambda m, y: dt.date(int(m[1]), 12, 31)),
     (r"(\d{4})年(?:年内|内)", lambda m, y: dt.date(int(m[1]), 12, 31)),
     (r"(\d{4})年上半年", lambda m, y: dt.date(int(m[1]), 6, 30)),
     (r"(\d{4})年下半年", lambda m, y: dt.date(int(m[1]), 12, 31)),
@@ -43,14 +51,17 @@ _WITH_YEAR = [
         r"(\d{4})年(?:第)?([一二三四1-4])季度(?:末|底)?" + BEFORE,
         lambda m, y: _quarter_end(int(m[1]), CN_DIGITS[m[2]]),
     ),
+    # 到2020年 / 力争到2020年: a target year is an end date.
+    (r"到(\d{4})年" + NOT_START, lambda m, y: dt.date(int(m[1]), 12, 31)),
 ]
 _NO_YEAR = [
     (
-        r"(?<![\d年])(\d{1,2})月(\d{1,2})日(?:前|之前|以前)",
+        r"(?<![\d年每])(\d{1,2})月(\d{1,2})日(?:前|之前|以前)",
         lambda m, y: dt.date(y, int(m[1]), int(m[2])),
     ),
-    (r"(?<![\d年])(\d{1,2})月(?:底|末)" + BEFORE, lambda m, y: _month_end(y, int(m[1]))),
-    (r"(?<![\d年])(\d{1,2})月份?(?:前|之前|以前)", lambda m, y: _before_month(y, int(m[1]))),
+    (r"(?<![\d年每])(\d{1,2})月(?:底|末)" + BEFORE, lambda m, y: _month_end(y, int(m[1]))),
+    (r"(?<![\d年每])(\d{1,2})月份?(?:前|之前|以前)", lambda m, y: _month_end(y, int(m[1]))),
+    (r"(?<![\d年每])(\d{1,2})月" + DONE, lambda m, y: _month_end(y, int(m[1]))),
     (r"明年(?:年)?(?:底|末)" + BEFORE, lambda m, y: dt.date(y + 1, 12, 31)),
     (
         r"(?<![每明一二两三四五六七八九十几\d])(?<!每年)(?:今年|本年度?)?年(?:底|末)" + BEFORE,

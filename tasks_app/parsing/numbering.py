@@ -29,6 +29,8 @@ MARKER = re.compile(
     r"|(?P<ar_dun>(?P<v5>\d{1,3})、)"
     r"|(?P<circled>[①-⑳])"
 )
+# The usual order of levels, outermost first: 一、 (一) 1. 1、 (1) ①.
+RANK = {"cn_dun": 0, "cn_paren": 1, "ar_dot": 2, "ar_dun": 2, "ar_paren": 3, "circled": 4}
 # Styles whose items are short, one-paragraph entries of a list (1. 2. …, (1), ①).
 LIST_STYLES = {"ar_dot", "ar_dun", "ar_paren", "circled"}
 
@@ -88,6 +90,8 @@ class Numbering:
                 if marker.value == last + 1 or not strict:
                     return level
                 return None
+        if self.stack and marker.value == 1 and RANK[marker.style] < RANK[self.stack[0][0]]:
+            return 0  # 一、 after a list of 1. 2.: an outer numbering never nests in an inner one
         if marker.value == 1 or marker.value == self.seen.get(marker.style, 0) + 1:
             return len(self.stack)
         return None if strict else len(self.stack)
@@ -96,3 +100,53 @@ class Numbering:
         del self.stack[level:]
         self.stack.append([marker.style, marker.value])
         self.seen[marker.style] = marker.value
+
+
+def cn_numeral(value: int) -> str:
+    """1 → 一, 10 → 十, 15 → 十五, 23 → 二十三 (the inverse of cn_value, up to 99)."""
+    digits = "一二三四五六七八九"
+    tens, ones = divmod(value, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else digits[tens - 1] + "十")
+    return head + (digits[ones - 1] if ones else "")
+
+
+def marker_text(style: str, value: int) -> str:
+    """How a number is written in folded text: (四), 四、, (2), 2., 2、, ②."""
+    if style == "cn_paren":
+        return f"({cn_numeral(value)})"
+    if style == "cn_dun":
+        return f"{cn_numeral(value)}、"
+    if style == "ar_paren":
+        return f"({value})"
+    if style == "ar_dot":
+        return f"{value}."
+    if style == "ar_dun":
+        return f"{value}、"
+    return CIRCLED[value - 1] if 0 < value <= len(CIRCLED) else ""
+
+
+MAX_GAP = 5
+GAP_WINDOW = 8000
+
+
+def gap_level(numbering: Numbering, marker: Marker, text: str, pos: int) -> int | None:
+    """The level of a number that skips some (1. then 3., (三) then (六)), or None.
+
+    A skip is accepted when the missing number does not come later in the same list, that
+    is before the next number of an enclosing list. The refs keep the document's numbers.
+    """
+    for level, (style, last) in enumerate(numbering.stack):
+        if style != marker.style:
+            continue
+        if not last + 1 < marker.value <= last + MAX_GAP:
+            return None
+        window = text[pos : pos + GAP_WINDOW]
+        end = len(window)
+        for outer_style, outer_last in numbering.stack[:level]:
+            found = window.find(marker_text(outer_style, outer_last + 1))
+            if found != -1:
+                end = min(end, found)
+        if marker_text(style, last + 1) in window[:end]:
+            return None
+        return level
+    return None

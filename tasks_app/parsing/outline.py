@@ -10,9 +10,9 @@ from tasks_app.parsing import clauses, tables
 from tasks_app.parsing.deadlines import find_deadline
 from tasks_app.parsing.errors import ParseError
 from tasks_app.parsing.items import after_marker, title_of
-from tasks_app.parsing.numbering import LIST_STYLES, Marker, Numbering, marker_at
+from tasks_app.parsing.numbering import LIST_STYLES, Marker, Numbering, gap_level, marker_at
 from tasks_app.parsing.readers import decode_text, office_kind, read_docx, read_xlsx
-from tasks_app.parsing.text import clean_line, fold
+from tasks_app.parsing.text import Restorer, clean_line, fold, to_simplified
 
 PLAN_WORDS = (
     r"(?:工作要点|实施方案|分工方案|工作方案|任务分解表|任务清单|工作计划|责任分工表?|任务分工)"
@@ -37,6 +37,7 @@ SUMMARY_OPENER = re.compile(
 )
 BOUNDARY = "。;!?〕)】:"
 MAX_ITEMS = 5000
+MAX_GAP_CHECKS = 300  # numbers that skip some are looked into this often at most
 
 
 @dataclass
@@ -80,14 +81,108 @@ def parse_document(data: bytes, filename: str = "") -> dict:
 
 
 def parse_text(text: str) -> dict:
-    """Parse plain or pasted text, with or without its line breaks."""
-    lines = [clean_line(line) for line in fold(text).splitlines()]
+    """Parse plain or pasted text, with or without its line breaks.
+
+    Traditional characters (牽頭單位) are read through their simplified forms; the outline
+    gives names and titles back as written.
+    """
+    written = fold(text)
+    simplified = to_simplified(written)
+    outline = _parse_folded(simplified)
+    if simplified != written:
+        outline = _restore(outline, Restorer(written, simplified))
+    return outline
+
+
+def _restore(outline: dict, restore: Restorer) -> dict:
+    for key in ("title", "doc_number", "issuer"):
+        outline[key] = restore(outline[key])
+    for task in outline["tasks"]:
+        task["title"] = restore(task["title"])
+        task["text"] = "\n".join(restore(line) or "" for line in task["text"].split("\n"))
+        task["deadline_text"] = restore(task["deadline_text"])
+        for unit in task["units"]:
+            unit["name"] = restore(unit["name"])
+    return outline
+
+
+NO_ITEMS = "没有找到编号条目(如“一、”“(一)”“1.”),无法拆分为任务。"
+# An annex heading inside the text (附件2 …), not the notice's list of attachments (附件:1.…).
+ANNEX_HEADING = re.compile(r"(?:^|(?<=[\s。]))附件\s*(\d{1,2})(?![\d.:、])")
+
+
+def _parse_folded(text: str) -> dict:
+    """The notice and its first numbered part, then each later part (附件2 …) on its own."""
+    parts = split_parts(text)
+    main = parts[0][1]
+    try:
+        outline, error = _outline_from_text(main), None
+    except ParseError as exc:
+        outline, error = None, exc
+    header = {k: v for k, v in outline.items() if k != "tasks"} if outline else _header_of(main)
+    year = _doc_year(header)
+    tasks = tables.flat_table_items(main, year)
+    if tasks is None:
+        if outline is None:
+            raise error
+        tasks = outline["tasks"]
+    for label, part in parts[1:]:
+        tasks += [_prefixed(label, task) for task in _part_tasks(part, year)]
+    if len(tasks) > MAX_ITEMS:
+        raise ParseError(f"条目超过 {MAX_ITEMS} 条,请拆分文件后再导入。")
+    return {**header, "tasks": tasks}
+
+
+def split_parts(text: str) -> list[tuple[str, str]]:
+    """The text up to its second annex, then each later annex as (label, text): 附件2, 附件3…
+
+    The first numbered part (the plan, or 附件1) keeps plain refs; a later annex is a part of
+    its own when it restarts its numbering, and its label becomes its refs' first segment.
+    """
+    heads = [m for m in ANNEX_HEADING.finditer(text) if int(m.group(1)) >= 2]
+    parts: list[tuple[str, str]] = []
+    cuts = [m.start() for m in heads] + [len(text)]
+    parts.append(("", text[: cuts[0]]))
+    for m, end in zip(heads, cuts[1:], strict=True):
+        parts.append((f"附件{m.group(1)}", text[m.end() : end]))
+    return parts
+
+
+def _lines_of(text: str) -> list[str]:
+    lines = [clean_line(line) for line in text.splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         raise ParseError("文件是空的,没有可解析的内容。")
-    if _is_flat(lines):
-        lines = _reline(" ".join(lines))
-    return _outline_from_lines(lines)
+    return _reline(" ".join(lines)) if _is_flat(lines) else lines
+
+
+def _outline_from_text(text: str) -> dict:
+    return _outline_from_lines(_lines_of(text))
+
+
+def _header_of(text: str) -> dict:
+    """The notice's number, issuer, date and title when the text has no numbered items."""
+    lines = [line for line in (clean_line(x) for x in text.splitlines()) if line]
+    if len(lines) < 3:
+        lines = _split_preamble(" ".join(lines))
+    return _header(lines[:40], [])
+
+
+def _part_tasks(text: str, year: int | None) -> list[dict]:
+    """A later part: a flattened task table if it is one, else prose; nothing if neither."""
+    found = tables.flat_table_items(text, year)
+    if found is not None:
+        return found
+    try:
+        lines = _lines_of(text)
+        body, _tail = _trim_tail(lines[_start_index(lines) :])
+    except ParseError:
+        return []
+    return _finish(_build_tree(body), year)
+
+
+def _prefixed(label: str, task: dict) -> dict:
+    return {**task, "ref": f"{label}/{task['ref']}"}
 
 
 # --- text without line breaks ---------------------------------------------------------
@@ -111,8 +206,26 @@ def _plan_start(text: str) -> int:
         return title.end()
     for m in re.finditer(r"一、|\(一\)", text):
         if m.start() == 0 or text[m.start() - 1] in BOUNDARY + " ":
-            return m.start()
+            return _inline_list_start(text, m.start())
     raise ParseError("没有找到编号条目(如“一、”“(一)”“1.”),无法拆分为任务。")
+
+
+ISSUES_A_PLAN = re.compile(r"现将《|印发给你们|现印发|予以印发|印发《")
+
+
+def _inline_list_start(text: str, start: int) -> int:
+    """A notice that is itself the task list may open with a list (…为:1.新开工…;2.…).
+
+    When the notice issues no separate plan, a list of two or more numbers before its
+    first 一、 is part of the outline, so the plan starts at that list's 1.
+    """
+    before = text[:start]
+    if ISSUES_A_PLAN.search(before):
+        return start
+    for m in re.finditer(r"(?<=[:;。])1[.、](?!\d)", before):
+        if re.search(rf"[;。]2{re.escape(m.group(0)[1])}", before[m.end() :]):
+            return m.start()
+    return start
 
 
 def _reline(text: str) -> list[str]:
@@ -125,9 +238,13 @@ def _reline(text: str) -> list[str]:
     pos, last = start, start
     current: Marker | None = None
     level = 0
+    gap_checks = 0
     while pos < len(text):
         marker = marker_at(text, pos)
         fits = marker and numbering.level_for(marker, strict=True)
+        if marker and fits is None and gap_checks < MAX_GAP_CHECKS:
+            gap_checks += 1
+            fits = gap_level(numbering, marker, text, pos)
         if marker and fits is not None:
             pieces.append((current, level, text[last:pos]))
             numbering.push(marker, fits)
@@ -142,9 +259,14 @@ def _reline(text: str) -> list[str]:
         if marker is None:
             continue
         next_level = next((lv for m, lv, _ in pieces[index + 1 :] if m), -1)
-        parts = _split_after_clauses(piece.strip())
-        if marker.style in LIST_STYLES and next_level < lvl and len(parts) == 1:
+        parts = [piece.strip()]
+        if marker.style in LIST_STYLES and next_level < lvl:
             parts = _split_summary(parts[0])
+            prev = pieces[index - 1]
+            if prev[0] and prev[0].style == marker.style and _ends_semicolon(prev[2]):
+                parts = [*_split_first_sentence(parts[0]), *parts[1:]]
+        if index == len(pieces) - 1:
+            parts = [*parts[:-1], *_split_tail(parts[-1])]
         lines += parts
     return lines
 
@@ -158,25 +280,45 @@ def _split_preamble(preamble: str) -> list[str]:
     return [line.strip() for line in re.split(r"[\n。]", preamble) if line.strip()]
 
 
-def _split_after_clauses(text: str) -> list[str]:
-    """A clause closes its paragraph: what follows it starts a new one."""
-    parts, start = [], 0
-    for _, end, inner in clauses.bracket_groups(text):
-        if clauses.looks_like_clause(inner):
-            stop = end + 1 if text[end : end + 1] in ("。", ".") else end
-            if text[stop:].strip():
-                parts.append(text[start:stop].strip())
-                start = stop
-    parts.append(text[start:].strip())
-    return [p for p in parts if p]
+TAIL_START = re.compile(
+    rf"附件\s*\d*\s*[:]|[\u4e00-\u9fa5()]{{2,30}}(?:{ORG_SUFFIX}|管委会)\s*\d{{4}}年\d{{1,2}}月\d{{1,2}}日\s*(?=附件|$)"
+)
+
+
+def _split_tail(text: str) -> list[str]:
+    """The last item of a one-line text runs into the attachment list and the signature."""
+    found = TAIL_START.search(text)
+    if not found or found.start() == 0:
+        return [text]
+    head, tail = text[: found.start()].strip(), text[found.start() :]
+    tail = re.sub(r"\s*(\d{4}年\d{1,2}月\d{1,2}日)\s*", r"\n\1\n", tail)
+    return [head, *(line.strip() for line in tail.split("\n") if line.strip())]
+
+
+def _ends_semicolon(text: str) -> bool:
+    return text.rstrip().endswith((";", "；"))
+
+
+def _split_first_sentence(text: str) -> list[str]:
+    """The last entry of a `;` list ends at its full stop; the rest is the parent's text."""
+    head, sep, rest = text.partition("。")
+    return [head + sep, rest.strip()] if sep and rest.strip() else [text]
 
 
 def _split_summary(text: str) -> list[str]:
-    """The last item of a list may carry the section's closing remarks: split them off."""
-    sentences = re.split(r"(?<=。)", text)
-    for i in range(2, len(sentences)):
-        if SUMMARY_OPENER.match(sentences[i].strip()):
-            return ["".join(sentences[:i]).strip(), "".join(sentences[i:]).strip()]
+    """The last item of a list may carry the section's closing remarks: split them off.
+
+    The remarks start after a full stop or right after a clause, with a word that speaks of
+    the whole section (各县(市、区)…, 以上…), and never in the item's first sentence.
+    """
+    cuts = [m.end() for m in re.finditer("。", text)]
+    cuts += [
+        end for _, end, inner in clauses.bracket_groups(text) if clauses.looks_like_clause(inner)
+    ]
+    first = text.find("。") + 1
+    for cut in sorted(set(cuts)):
+        if cut >= first and SUMMARY_OPENER.match(text[cut:].strip()):
+            return [text[:cut].strip(), text[cut:].strip()]
     return [text]
 
 
@@ -187,11 +329,31 @@ def _start_index(lines: list[str]) -> int:
     """The first line of the plan: after its title line, else the first 一、 / (一) / 1."""
     firsts = [i for i, line in enumerate(lines) if (m := marker_at(line, 0)) and m.value == 1]
     if not firsts:
-        raise ParseError("没有找到编号条目(如“一、”“(一)”“1.”),无法拆分为任务。")
+        raise ParseError(NO_ITEMS)
     for i in reversed(range(len(lines) - 1)):
         if PLAN_TITLE_LINE.match(lines[i]) and i + 1 in firsts:
             return i + 1
-    return firsts[0]
+    return _after_notice_paragraphs(lines, firsts[0])
+
+
+def _after_notice_paragraphs(lines: list[str], start: int) -> int:
+    """Skip a covering notice's own numbered paragraphs (一、高度重视…二、压实责任…).
+
+    They follow the sentence that issues the plan, each is a long paragraph with no
+    numbered children, and the plan's own numbering then restarts in another style.
+    """
+    if not ISSUES_A_PLAN.search("".join(lines[:start])):
+        return start
+    first = marker_at(lines[start], 0)
+    i = start
+    while i < len(lines) and (m := marker_at(lines[i], 0)) and m.style == first.style:
+        if m.value != i - start + 1 or len(lines[i]) < 40 or "。" not in lines[i]:
+            return start
+        i += 1
+    restart = marker_at(lines[i], 0) if i < len(lines) else None
+    if i - start >= 2 and restart and restart.value == 1 and restart.style != first.style:
+        return i
+    return start
 
 
 def _trim_tail(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -263,15 +425,57 @@ def _build_tree(lines: list[str]) -> list[Node]:
             if clauses.LABEL_RE.match(text) or clauses.DEADLINE_LABEL_RE.match(text):
                 last.paras.append(text)  # 牵头单位:… lines belong to the item above
                 continue
-            if target is last and last.parent and (last.closed or last.is_list_item):
+            if target is last and last.parent and _speaks_for_parent(last, text):
                 target = last.parent
             target.paras.append(text)
     return nodes
 
 
+def _speaks_for_parent(last: Node, text: str) -> bool:
+    """Whether an unnumbered paragraph after the list item `last` belongs to its parent.
+
+    So it does after a one-paragraph list entry (1.批准服务信息。申报要求…), when it speaks
+    of the whole list (以上两个…, 各县(市、区)…), or when it is a clause on its own after a
+    list none of whose earlier entries had a clause of their own ((1)…(4) then (责任单位:…)).
+    """
+    if last.is_list_item:
+        return True
+    siblings = last.parent.children[-50:-1] if last.parent else []
+    if siblings and last.marker.style in LIST_STYLES and _ends_semicolon(siblings[-1].paras[-1]):
+        return True
+    if last.marker.style not in LIST_STYLES:
+        return False
+    if SUMMARY_OPENER.match(text):
+        return True
+    stripped = text.strip().rstrip("。.;")
+    groups = clauses.bracket_groups(stripped)
+    own_clause = bool(groups) and groups[0][0] == 0 and groups[0][1] == len(stripped)
+    own_clause = own_clause or bool(clauses.LABEL_RE.match(stripped))
+    return (
+        own_clause
+        and bool(siblings)
+        and not any(clauses.find_clauses("\n".join(s.paras))[0] for s in siblings)
+    )
+
+
+def _numbering_warnings(node: Node, previous: dict) -> list[str]:
+    """A number that skips some (1. then 3.) is kept, but the reader should check it."""
+    key, style, value = (id(node.parent), node.marker.style), node.marker.style, node.marker.value
+    fits = value == previous.get(key, 0) + 1
+    if key not in previous:  # a first child may continue the numbering of the section before
+        fits = fits or value == previous.get(style, 0) + 1
+    skipped = not fits and value > previous.get(key, 0)
+    previous[key] = previous[style] = value
+    if skipped:
+        return [f"编号不连续:{node.marker.number}之前缺少编号,请核对是否漏项"]
+    return []
+
+
 def _finish(nodes: list[Node], doc_year: int | None) -> list[dict]:
     tasks, seen_refs = [], set()
+    previous: dict = {}
     for node in nodes:
+        warnings = _numbering_warnings(node, previous)
         if node.paras and not node.paras[0] and len(node.paras) > 1:
             node.paras = [node.paras[1], *node.paras[2:]]  # number alone on its line
         parent_ref = node.parent.ref if node.parent else ""
@@ -297,6 +501,8 @@ def _finish(nodes: list[Node], doc_year: int | None) -> list[dict]:
                 "report_cycle": deadline.cycle,
             }
         )
+        if warnings:
+            tasks[-1]["warnings"] = warnings
     return tasks
 
 
@@ -363,7 +569,7 @@ def _outline_from_lines(lines: list[str]) -> dict:
     header = _header(lines[:start], tail)
     nodes = _build_tree(body)
     if not nodes:
-        raise ParseError("没有找到编号条目(如“一、”“(一)”“1.”),无法拆分为任务。")
+        raise ParseError(NO_ITEMS)
     return {**header, "tasks": _finish(nodes, _doc_year(header))}
 
 
