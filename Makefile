@@ -12,6 +12,7 @@ ci:
 
 # Benchmarks (not tests): SQLite, then PostgreSQL at 127.0.0.1 if it answers.
 bench:
+	.venv/bin/python benchmarks/bench_parser.py
 	.venv/bin/python benchmarks/bench_import.py
 	-DATABASE_URL=postgres://postgres@127.0.0.1:5432/workpoints .venv/bin/python benchmarks/bench_import.py
 	-DATABASE_URL=postgres://postgres@127.0.0.1:5432/workpoints .venv/bin/python benchmarks/bench_reminders.py

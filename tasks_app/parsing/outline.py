@@ -271,12 +271,19 @@ def _reline(text: str) -> list[str]:
     return lines
 
 
+PLAN_TITLE_END = re.compile(rf"{PLAN_WORDS}\s*$")
+
+
 def _split_preamble(preamble: str) -> list[str]:
     """Recover the notice's lines well enough to find its number, issuer, date and title."""
     preamble = DOC_NUMBER.sub(lambda m: f"\n{m.group(0)}\n", preamble)
     preamble = DATE.sub(lambda m: f"\n{m.group(0)}\n", preamble)
     preamble = re.sub(r"(的通知》?)", r"\1\n", preamble)
-    preamble = re.sub(rf"([^\n。]*{PLAN_WORDS})\s*$", r"\n\1", preamble)
+    # the plan's title, when the preamble ends with it: its last sentence on a line of its own
+    # (found from the last break backwards, not by a regex that rescans the run at each start)
+    cut = max(preamble.rfind("\n"), preamble.rfind("。")) + 1
+    if PLAN_TITLE_END.search(preamble, cut):
+        preamble = preamble[:cut] + "\n" + preamble[cut:]
     return [line.strip() for line in re.split(r"[\n。]", preamble) if line.strip()]
 
 
