@@ -143,10 +143,15 @@ def dedupe_units(tasks: list[dict]) -> list[dict]:
     return tasks
 
 
+
+
 def flat_table_items(text: str, year: int | None) -> list[dict] | None:
     """The tasks of a task table whose cells a web page ran together, or None if `text` holds none.
 
-    `text` is one numbered part of a document (or a whole document without item numbers).
-    Not written yet: no flattened table is recognised.
+    `text` is one numbered part of a document, or a whole document (a covering notice before
+    the table is skipped), after text.fold(). A task table has a header row naming a task
+    column and a unit column; see flat.py for how rows and cells are told apart.
     """
-    return None
+    from tasks_app.parsing.flat import flat_table_items as items
+
+    return items(text, year)

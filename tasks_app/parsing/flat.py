@@ -1,0 +1,732 @@
+"""Task tables whose cells a web page ran together into text (see tables.flat_table_items).
+
+The header row is found by its column names, even when they are glued (工作任务牵头单位…) or
+letter-spaced (工 作 任 务). Rows then start at their item numbers (1. 2. …, or a bare 1 2 …
+between spaces), group rows at 一、 / (一); a table without item numbers is split after each
+unit cell. Inside a row the cells are told apart by meaning: the unit cells are a run of
+organisation names (glued in a 牵头单位 cell, separated by 、 and , in a 责任单位 cell), what
+comes before them is the task, what follows is prose (工作要求, 负责事项 …).
+
+Every scan is linear: markers come from one pass of one regex, candidate unit runs are tried
+left to right and a failed run is skipped whole.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from tasks_app.parsing.deadlines import find_deadline, table_deadline
+from tasks_app.parsing.names import ENDING, PREFIXES, STOP, clean_name, name_end, split_glued
+from tasks_app.parsing.numbering import cn_value
+
+# --- the header row ---------------------------------------------------------------------
+
+HEADER_WORDS = {
+    "number": ("序号", "编号"),
+    "title": (
+        "工作任务",
+        "主要任务",
+        "重点任务",
+        "任务内容",
+        "任务名称",
+        "工作事项",
+        "工作内容",
+        "具体措施",
+        "工作措施",
+        "整改目标和措施",
+        "整改目标及措施",
+        "整改措施",
+        "项目名称",
+        "目标任务",
+        "具体任务",
+    ),
+    "problem": ("存在问题", "主要问题", "问题清单"),
+    "text": (
+        "工作要求",
+        "项目内容",
+        "投资额",
+        "负责事项",
+        "具体内容",
+        "目标要求",
+        "主要内容",
+        "工作目标",
+        "备注",
+        "建设内容",
+        "工作标准",
+    ),
+    "lead": ("牵头单位", "牵头部门"),
+    "responsible": (
+        "主要责任单位",
+        "责任单位",
+        "配合单位",
+        "责任部门",
+        "协办单位",
+        "参与单位",
+        "配合部门",
+    ),
+    "person": (
+        "牵头领导",
+        "责任单位负责人",
+        "责任领导",
+        "分管领导",
+        "企业方联系人",
+        "联系人",
+        "联系方式",
+        "负责人",
+        "责任人",
+    ),
+    "source": ("任务来源",),
+    "deadline": ("完成时限", "时间节点", "完成时间", "时限要求", "办结时限"),
+}
+_ROLE_OF = {word: role for role, words in HEADER_WORDS.items() for word in words}
+HEADER_RE = re.compile("|".join(sorted(_ROLE_OF, key=len, reverse=True)))
+HEADER_GAP = 8  # characters allowed between two column names: 投资额(亿元人民币)
+GAP_BREAKERS = set("。,，;；:：、")
+TAIL_NOISE = re.compile(r"来源[:：]|附件下载|打印本页|关闭窗口|扫描二维码|责任编辑|【打印】")
+
+
+@dataclass
+class Header:
+    roles: list[str]  # column roles in order
+    start: int  # in the original text
+    end: int
+    spaced: bool  # cells separated by white space (9 columns between single spaces)
+
+    @property
+    def has_lead_column(self) -> bool:
+        return "lead" in self.roles
+
+    def before_units(self, role: str) -> bool:
+        units = [i for i, r in enumerate(self.roles) if r in ("lead", "responsible")]
+        return bool(units) and role in self.roles and self.roles.index(role) < units[0]
+
+
+def find_header(text: str, limit: int | None = None) -> Header | None:
+    """The first run of column names that names a task column and a unit column."""
+    compact, index = [], []
+    for i, ch in enumerate(text[:limit] if limit else text):
+        if not ch.isspace():
+            compact.append(ch)
+            index.append(i)
+    squeezed = "".join(compact)
+    cluster: list[re.Match] = []
+
+    def accept(cluster: list[re.Match]) -> Header | None:
+        roles = [_ROLE_OF[m.group(0)] for m in cluster]
+        has_task = "title" in roles or "problem" in roles
+        has_units = "lead" in roles or "responsible" in roles
+        if not (has_task and has_units):
+            return None
+        gaps = [
+            text[index[a.end() - 1] + 1 : index[b.start()]] for a, b in zip(cluster, cluster[1:])
+        ]
+        spaced = all(any(ch.isspace() for ch in gap) for gap in gaps)
+        if len(cluster) < 3 and not spaced:
+            return None
+        return Header(roles, index[cluster[0].start()], index[cluster[-1].end() - 1] + 1, spaced)
+
+    for m in HEADER_RE.finditer(squeezed):
+        if cluster:
+            gap = squeezed[cluster[-1].end() : m.start()]
+            if len(gap) > HEADER_GAP or any(ch in GAP_BREAKERS for ch in gap):
+                found = accept(cluster)
+                if found:
+                    return found
+                cluster = []
+        cluster.append(m)
+    return accept(cluster) if cluster else None
+
+
+# --- item numbers -------------------------------------------------------------------------
+
+MARK = re.compile(
+    r"(?P<cn>[一二三四五六七八九十]{1,3})、"
+    r"|\((?P<pcn>[一二三四五六七八九十]{1,3})\)"
+    r"|(?<![\d.])(?P<dot>\d{1,3})(?P<sep>[.、])(?!\d)"
+    r"|(?<=\s)(?P<bare>\d{1,3})(?=\s+\D)"
+)
+FIRST_ROW_WITHIN = 150
+
+
+@dataclass
+class Mark:
+    kind: str  # cn, pcn, item
+    value: int
+    number: str
+    start: int
+    end: int
+
+
+def _row_style(body: str, marks: list[re.Match]) -> str | None:
+    """How the rows are numbered: 'dot' (1.), 'dun' (1、), 'bare' (1 between spaces) or None."""
+    anchor = 0
+    for m in marks:
+        if m.group("cn") or m.group("pcn"):
+            anchor = m.end()
+            continue
+        if m.start() - anchor > FIRST_ROW_WITHIN:
+            return None
+        value = m.group("dot") or m.group("bare")
+        if value == "1":
+            if m.group("bare"):
+                return "bare"
+            return "dot" if m.group("sep") == "." else "dun"
+        return None
+    return None
+
+
+def _marks(body: str) -> tuple[list[Mark], bool]:
+    """The group and row numbers that fit the table's numbering, in order."""
+    raw = list(MARK.finditer(body))
+    style = _row_style(body, raw)
+    out: list[Mark] = []
+    section = sub = item = 0
+    group_since_item = False
+    for m in raw:
+        if m.group("cn"):
+            value = cn_value(m.group("cn"))
+            before = body[m.start() - 1 : m.start()]
+            if value == section + 1 and not (before and before in "、一二三四五六七八九十"):
+                out.append(Mark("cn", value, m.group("cn"), m.start(), m.end()))
+                section, sub, group_since_item = value, 0, True
+        elif m.group("pcn"):
+            value = cn_value(m.group("pcn"))
+            if value == sub + 1 or (value == 1 and group_since_item and sub):
+                out.append(Mark("pcn", value, f"({m.group('pcn')})", m.start(), m.end()))
+                sub, group_since_item = value, True
+        elif style:
+            kind = "bare" if m.group("bare") else ("dot" if m.group("sep") == "." else "dun")
+            if m.group("sep") and kind != style or (m.group("bare") and style != "bare"):
+                continue
+            value = int(m.group("dot") or m.group("bare"))
+            if value == item + 1 or (value == 1 and group_since_item):
+                out.append(Mark("item", value, str(value), m.start(), m.end()))
+                item, group_since_item = value, False
+    return out, style is not None
+
+
+# --- unit runs ------------------------------------------------------------------------------
+
+ETC = re.compile(r"等(?:相关|有关|其他)?(?:部门|单位)?")
+ROLE_WORD = re.compile(r"(?:按职责)?(?:负责|配合|参与|协助|协办)(?:落实|实施)?")
+LIST_SEPS = "、,，;；"
+GROUP_SEPS = ",，;；"
+LONG_NAME = 10
+LEAD_SPLIT_WARNING = "牵头单位名称相连,已按机构名称结尾拆分(推测)"
+
+
+@dataclass
+class Run:
+    start: int
+    end: int
+    units: list[dict]
+    good: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def _parse_run(text: str, start: int, limit: int, lead_glued: bool) -> Run | None:
+    names: list[list] = []  # [name, lead?, glued to the previous name?]
+    pos = start
+    seps = 0
+    marked = False
+    group_start = 0
+    glued = False
+    while True:
+        found = name_end(text, pos, limit)
+        if not found:
+            break
+        end, after = found
+        # 省政府|新闻办: a name with an ending inside; take the longer name if the run goes on.
+        more = not _continues(text, after, limit, lead_glued) and name_end(text, after, limit)
+        if more and more[0] - pos <= LONG_NAME and _continues(text, more[1], limit, lead_glued):
+            end, after = more
+        names.append([clean_name(text[pos:end]), False, glued])
+        pos = after
+        glued = False
+        m = ETC.match(text, pos)
+        if m and m.end() > pos:
+            pos = m.end()
+        m = ROLE_WORD.match(text, pos)
+        if m:
+            pos, marked = m.end(), True
+        if text.startswith("牵头", pos):
+            for entry in names[group_start:]:
+                entry[1] = True
+            pos += 2
+            marked = True
+            m = ROLE_WORD.match(text, pos)
+            if m:
+                pos = m.end()
+        if text.startswith("会同", pos) and name_end(text, pos + 2, limit):
+            names[-1][1] = True
+            marked = True
+            pos += 2
+            group_start = len(names)
+            continue
+        if pos < limit and text[pos] in LIST_SEPS and name_end(text, pos + 1, limit):
+            if text[pos] in GROUP_SEPS:
+                group_start = len(names)
+            seps += 1
+            pos += 1
+            continue
+        joined = pos < limit and text[pos] in "和及与" and name_end(text, pos + 1, limit)
+        if joined and (text[pos + 1] in PREFIXES or joined[0] - pos - 1 <= 6):
+            seps += 1
+            pos += 1
+            continue
+        if (
+            lead_glued
+            and not seps
+            and pos < limit
+            and text[pos] in PREFIXES
+            and name_end(text, pos, limit)
+        ):
+            glued = True
+            continue
+        break
+    if not names:
+        return None
+    warnings: list[str] = []
+    leading = [n for n in names if n is names[0] or n[2]]
+    leading = names[: len(leading)]
+    cell_start = start > 0 and text[start - 1].isspace()
+    if lead_glued and not cell_start and not any(n[1] for n in names):
+        # 牵头单位 cell (names glued) then 责任单位 cell: the last glued name opens the latter.
+        glued_count = 1
+        while glued_count < len(names) and names[glued_count][2]:
+            glued_count += 1
+        if glued_count > 1 or (len(names) == 1 and (pos >= limit or text[pos].isspace())):
+            lead_count = glued_count - 1 if glued_count > 1 else 1
+            for entry in names[:lead_count]:
+                entry[1] = True
+            if glued_count > 2:
+                warnings.append(LEAD_SPLIT_WARNING)
+    elif len(leading) > 1:
+        warnings.append(LEAD_SPLIT_WARNING)
+    units = [
+        {"name": name, "role": "lead" if lead else "responsible"}
+        for name, lead, _ in names
+        if name
+    ]
+    followed_by_space = pos >= limit or text[pos].isspace()
+    good = bool(seps or marked or (cell_start and (len(names) > 1 or followed_by_space)))
+    return Run(start, pos, units, good, warnings)
+
+
+def _continues(text: str, pos: int, limit: int, lead_glued: bool) -> bool:
+    """Whether a unit cell goes on at `pos`: a separator, a role word or a glued name."""
+    if pos >= limit or text[pos].isspace():
+        return True
+    if text[pos] in LIST_SEPS or text.startswith(("牵头", "会同", "等"), pos):
+        return True
+    if ROLE_WORD.match(text, pos):
+        return True
+    return lead_glued and text[pos] in PREFIXES and bool(name_end(text, pos, limit))
+
+
+def find_run(
+    text: str, start: int, limit: int, *, lead_glued: bool, strict: bool = False
+) -> Run | None:
+    """The first run of unit names in text[start:limit] that reads as a unit cell.
+
+    `strict` (rows without numbers, where a run also ends the row) asks for a role word
+    (牵头, 会同) or a list that follows a sentence end or a cell boundary.
+    """
+    i = start
+    while i < limit:
+        ch = text[i]
+        boundary = i > 0 and text[i - 1].isspace()
+        if ch in PREFIXES or (boundary and not ch.isspace() and ch not in STOP):
+            run = _parse_run(text, i, limit, lead_glued)
+            if run and len(run.units[0]["name"]) > LONG_NAME:
+                i += 1  # 各级公共资源交易平台透明运行省发改委: a title glued to a name
+                continue
+            if run:
+                ok = run.good
+                if ok and strict:
+                    after_sentence = i == start or text[i - 1] in "。 \n" or boundary
+                    ok = any(u["role"] == "lead" for u in run.units) or after_sentence
+                if ok:
+                    return run
+                i = max(run.end, i + 1)
+                continue
+        i += 1
+    return None
+
+
+# --- deadlines in cells -----------------------------------------------------------------------
+
+FULL_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:前|之前|以前)?")
+DEADLINE_CELL = re.compile(
+    r"(?:\d{4}年)?(?:\d{1,2}月(?:\d{1,2}日)?(?:份)?(?:底|末)?(?:前|之前|以前)?"
+    r"|全年|年内|年底前?|上半年|下半年|第[一二三四]季度(?:末|底)?(?:前)?"
+    r"|长期坚持|持续推进|长期)$"
+)
+YEAR_TARGET = re.compile(r"(?<![每前今明去])全年(?:要|力争|争取)?(?:实现|完成|达到|新增|累计)")
+DOC_YEAR = re.compile(r"(20\d\d|19\d\d)\s*年")
+
+
+def cell_deadline(cell: str, year: int | None) -> tuple[str | None, str | None]:
+    """A 完成时限 cell as (ISO date or None, wording)."""
+    cell = cell.strip()
+    if not cell:
+        return None, None
+    full = FULL_DATE.fullmatch(cell)
+    if full:
+        try:
+            return dt.date(int(full[1]), int(full[2]), int(full[3])).isoformat(), cell
+        except ValueError:
+            return None, cell
+    month = re.fullmatch(r"(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前|以前)?", cell)
+    if month and (month[1] or year) and 1 <= int(month[2]) <= 12:
+        y, mo = int(month[1] or year), int(month[2])
+        return dt.date(y, mo, calendar.monthrange(y, mo)[1]).isoformat(), cell
+    if year is not None and re.fullmatch(r"全年|年内|年底前?|年底", cell):
+        return dt.date(year, 12, 31).isoformat(), cell
+    found = table_deadline(cell, year)
+    return (found.date.isoformat() if found.date else None), (found.text or cell)
+
+
+def text_deadline(text: str, year: int | None) -> tuple[str | None, str | None, str | None]:
+    """The row's own text: the prose rules, plus a 全年 target (全年实现…) as the year's end."""
+    found = find_deadline(text, year)
+    if found.date:
+        return found.date.isoformat(), found.text, found.cycle
+    target = YEAR_TARGET.search(text)
+    if target and year is not None:
+        return dt.date(year, 12, 31).isoformat(), "全年", found.cycle
+    return None, found.text or None, found.cycle
+
+
+# --- cells inside a row ------------------------------------------------------------------------
+
+LIST_MARK = re.compile(r"(?<![\d.\-])(\d{1,2})[.、](?!\d)")
+PROBLEM_END = re.compile(
+    r"不够完善|不够强|不够多|不够优|不足|较大|偏少|偏多|不强|繁重|挑战|遏制|下降|薄弱|突出|滞后"
+    r"|隐患|烦恼|困难|问题|短板|缓慢|不高|不够|较多|较少|不畅|不全|不到位|难"
+)
+ACTION_START = re.compile(
+    r"出台|落实|进一步|推动|推进|健全|分解|加强|加快|加大|实施|抓好|继续|提高|提升|清理|深化|开展"
+    r"|完善|建立|制定|强化|优化|扩大|创新|组织|全面|坚持|做好|高度重视|严格|积极|探索|建设|所有"
+)
+PERSON = re.compile(r"[\u4e00-\u9fff]{2,4}")
+LABEL = re.compile(r"(牵头单位|配合单位|责任单位|协办单位|参与单位|牵头部门|配合部门)[:：]?")
+
+
+def split_problem(cell: str) -> tuple[str, str, bool]:
+    """A 存在问题 cell printed before the measures: (problem, measures, guessed)."""
+    head = cell.split("。", 1)[0][:60]
+    if ACTION_START.match(cell):
+        return "", cell, False
+    candidates = [m for m in PROBLEM_END.finditer(head) if m.end() < len(head)]
+    for m in candidates:
+        if ACTION_START.match(cell, m.end()):
+            return cell[: m.end()], cell[m.end() :], True
+    return "", cell, False
+
+
+def cell_list(text: str) -> list[tuple[str, str]]:
+    """A numbered list inside a cell (1.… 2、… 3.…) as [(number, item text)], else []."""
+    starts = []
+    expected = 1
+    for m in LIST_MARK.finditer(text):
+        if int(m.group(1)) != expected:
+            continue
+        before = text[m.start() - 1 : m.start()]
+        if expected == 1 and before and before not in ":：;；。,， \n":
+            continue
+        starts.append(m)
+        expected += 1
+    if len(starts) < 2:
+        return []
+    items = []
+    for m, nxt in zip(starts, [*starts[1:], None]):
+        body = text[m.end() : nxt.start() if nxt else len(text)].strip()
+        items.append((m.group(1), body))
+    return items
+
+
+def first_sentence(text: str) -> str:
+    head = re.split(r"[。;；]", text.strip(), maxsplit=1)[0]
+    return head.strip().rstrip(",，、:： ")
+
+
+def is_person(token: str) -> bool:
+    return bool(PERSON.fullmatch(token)) and not ENDING.search(token[-3:] + "$")[0:0] and not (
+        re.search(f"(?:{ENDING.pattern})$", token)
+    )
+
+
+def is_unit_token(token: str) -> bool:
+    if not 3 <= len(token) <= 40 or any(ch in STOP and ch not in "和与及" for ch in token):
+        return False
+    return bool(re.search(f"(?:{ENDING.pattern})(?:[(（][^()（）]*[)）])?$", token))
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def document_year(text: str) -> int | None:
+    m = DOC_YEAR.search(text[:5000])
+    return int(m.group(1)) if m else None
+
+
+@dataclass
+class Row:
+    number: str | None
+    title: str
+    text: str
+    units: list[dict]
+    deadline_cell: str = ""
+    warnings: list[str] = field(default_factory=list)
+    children: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _glued_row(text: str, header: Header, run: Run | None) -> Row:
+    if run is None:
+        before, after, units, warnings = text, "", [], []
+    else:
+        before, after = text[: run.start], text[run.end :]
+        units, warnings = run.units, list(run.warnings)
+    before = before.strip()
+    title_cell = before
+    if header.before_units("problem") and ("title" in header.roles):
+        problem, measures, guessed = split_problem(before)
+        if problem:
+            title_cell = measures
+            if guessed:
+                warnings.append("存在问题与整改措施的分界为推测")
+    deadline_cell = ""
+    if "deadline" in header.roles:
+        tail = DEADLINE_CELL.search(after.strip())
+        if tail and tail.group(0):
+            deadline_cell = tail.group(0)
+            after = after.strip()[: -len(deadline_cell)]
+    after = after.strip()
+    children = cell_list(after)
+    return Row(
+        None,
+        first_sentence(title_cell) or first_sentence(before),
+        "\n".join(p for p in (before, after) if p),
+        units,
+        deadline_cell,
+        warnings,
+        children,
+    )
+
+
+def _spaced_row(text: str, header: Header) -> Row:
+    """A row whose cells are separated by white space: number title content … units … text."""
+    tokens = text.split()
+    if not tokens:
+        return Row(None, "", "", [])
+    title = tokens[0]
+    units: list[dict] = []
+    warnings: list[str] = []
+    role = "lead" if header.roles.count("lead") and "responsible" not in header.roles else None
+    zone_start = None
+    zone_end = len(tokens)
+    for j in range(1, len(tokens)):
+        token = tokens[j]
+        label = LABEL.fullmatch(token) or (LABEL.match(token) and is_unit_token(token))
+        if zone_start is None:
+            if label or is_unit_token(token):
+                zone_start = j
+            else:
+                continue
+        if label or is_unit_token(token) or is_person(token):
+            continue
+        if (
+            len(token) <= 20
+            and not any(ch in "。,，;；" for ch in token)
+            and not LIST_MARK.match(token)
+            and not re.search(r"\d", token)
+        ):
+            continue  # a unit without a usual ending (…综合试点), between other units
+        zone_end = j
+        break
+    if zone_start is not None:
+        zone = tokens[zone_start:zone_end]
+        while zone and is_person(zone[-1]) and not is_unit_token(zone[-1]):
+            zone.pop()
+        current = role or "responsible"
+        for token in zone:
+            label = LABEL.match(token)
+            if label:
+                current = "lead" if label.group(1).startswith("牵头") else "responsible"
+                token = token[label.end() :]
+                if not token:
+                    continue
+            if is_person(token) and not is_unit_token(token):
+                continue
+            names = split_glued(token)
+            if len(names) > 1:
+                warnings.append("单元格内机构名称相连,已按机构名称结尾拆分(推测)")
+            units += [{"name": n, "role": current} for n in names if n]
+        middle = " ".join(tokens[1:zone_start])
+        after = " ".join(tokens[zone_end:])
+    else:
+        middle, after = " ".join(tokens[1:]), ""
+        warnings.append("未能识别责任单位列")
+    deadline_cell = ""
+    if "deadline" in header.roles and after:
+        last = after.split()[-1]
+        if DEADLINE_CELL.fullmatch(last):
+            deadline_cell = last
+            after = after[: -len(last)].strip()
+    children = cell_list(middle) + cell_list(after)
+    return Row(
+        None,
+        first_sentence(title),
+        "\n".join(p for p in (title, middle, after) if p),
+        units,
+        deadline_cell,
+        warnings,
+        children,
+    )
+
+
+def _task(ref, number, level, title, text, units=(), warnings=()) -> dict:
+    task = {
+        "ref": ref,
+        "number": number,
+        "level": level,
+        "title": title,
+        "text": text,
+        "units": _dedupe(list(units)),
+        "deadline": None,
+        "deadline_text": None,
+        "report_cycle": None,
+    }
+    if warnings:
+        task["warnings"] = list(dict.fromkeys(warnings))
+    return task
+
+
+def _dedupe(units: list[dict]) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for unit in units:
+        name = unit["name"]
+        entry = {"name": name, "role": unit["role"]}
+        if name.startswith("各") or "全体" in name or re.search(r"[省市区县]直各", name):
+            entry["collective"] = True
+        if name not in seen or (entry["role"] == "lead" and seen[name]["role"] != "lead"):
+            seen[name] = entry
+    return list(seen.values())
+
+
+def _with_deadline(task: dict, row: Row, year: int | None) -> dict:
+    own = row.text
+    for number, body in row.children:
+        own = own.replace(body, "")
+    if row.deadline_cell:
+        task["deadline"], task["deadline_text"] = cell_deadline(row.deadline_cell, year)
+        task["report_cycle"] = find_deadline(own, year).cycle
+    else:
+        task["deadline"], task["deadline_text"], task["report_cycle"] = text_deadline(own, year)
+    return task
+
+
+def flat_table_items(text: str, year: int | None) -> list[dict] | None:
+    header = find_header(text)
+    if header is None:
+        return None
+    if year is None:
+        year = document_year(text[: header.start]) or document_year(text)
+    body_end = len(text)
+    noise = TAIL_NOISE.search(text, header.end)
+    if noise:
+        body_end = noise.start()
+    body = text[header.end : body_end]
+    marks, numbered = _marks(body)
+    tasks: list[dict] = []
+    parents: dict[str, dict | None] = {"cn": None, "pcn": None}
+    counter = 0
+
+    def parent_ref() -> tuple[str, int]:
+        parent = parents["pcn"] or parents["cn"]
+        return (parent["ref"], parent["level"]) if parent else ("", 0)
+
+    def add_row(row: Row, number: str | None) -> None:
+        nonlocal counter
+        counter += 1
+        number = number or str(counter)
+        base, level = parent_ref()
+        ref = f"{base}/{number}" if base else number
+        warnings = list(row.warnings)
+        if not row.units and "合并" not in " ".join(warnings):
+            warnings.append("该行没有责任单位(可能是合并单元格,只印在首行)")
+        task = _task(ref, number, level + 1, row.title, row.text, row.units, warnings)
+        tasks.append(_with_deadline(task, row, year))
+        for child_number, body in row.children:
+            child = _task(
+                f"{ref}/{child_number}", child_number, level + 2, first_sentence(body), body
+            )
+            child["deadline"], child["deadline_text"], child["report_cycle"] = text_deadline(
+                body, year
+            )
+            tasks.append(child)
+
+    def rows_of(segment: str, number: str | None) -> None:
+        if header.spaced:
+            add_row(_spaced_row(segment, header), number)
+            return
+        if number is not None:
+            run = find_run(segment, 0, len(segment), lead_glued=header.has_lead_column)
+            add_row(_glued_row(segment, header, run), number)
+            return
+        # No item numbers: each unit cell closes its row.
+        pos = 0
+        while pos < len(segment):
+            run = find_run(
+                segment, pos, len(segment), lead_glued=header.has_lead_column, strict=True
+            )
+            if run is None:
+                rest = segment[pos:].strip()
+                if len(rest) >= 6:
+                    add_row(_glued_row(rest, header, None), None)
+                return
+            add_row(_glued_row(segment[pos : run.end], header, _shift(run, -pos)), None)
+            pos = run.end
+
+    if marks and marks[0].start > 0:
+        head = body[: marks[0].start].strip()
+        if head and not numbered:
+            rows_of(body[: marks[0].start], None)
+    for mark, nxt in zip(marks, [*marks[1:], None]):
+        segment = body[mark.end : nxt.start if nxt else len(body)]
+        if mark.kind == "cn":
+            node = _task(mark.number, mark.number, 1, first_sentence(segment), segment.strip())
+            parents["cn"], parents["pcn"] = node, None
+            tasks.append(node)
+            if not numbered:
+                rows_of(_after_title(segment), None)
+        elif mark.kind == "pcn":
+            base = parents["cn"]
+            ref = f"{base['ref']}/{mark.number}" if base else mark.number
+            level = base["level"] + 1 if base else 1
+            node = _task(ref, mark.number, level, first_sentence(segment), segment.strip())
+            parents["pcn"] = node
+            tasks.append(node)
+            if not numbered:
+                rows_of(_after_title(segment), None)
+        else:
+            rows_of(segment, mark.number)
+    if not marks:
+        rows_of(body, None)
+    if not any(t.get("units") for t in tasks):
+        return None
+    return tasks
+
+
+def _after_title(segment: str) -> str:
+    """A group row in a table without numbers: its title runs to the first white space."""
+    parts = segment.strip().split(None, 1)
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _shift(run: Run, delta: int) -> Run:
+    return Run(run.start + delta, run.end + delta, run.units, run.good, run.warnings)
