@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -121,9 +122,10 @@ def find_header(text: str, limit: int | None = None) -> Header | None:
         if not (has_task and has_units):
             return None
         gaps = [
-            text[index[a.end() - 1] + 1 : index[b.start()]] for a, b in zip(cluster, cluster[1:])
+            text[index[a.end() - 1] + 1 : index[b.start()]] for a, b in itertools.pairwise(cluster)
         ]
-        spaced = all(any(ch.isspace() for ch in gap) for gap in gaps)
+        spaced_gaps = sum(1 for gap in gaps if any(ch.isspace() for ch in gap))
+        spaced = bool(gaps) and spaced_gaps >= 0.6 * len(gaps)
         if len(cluster) < 3 and not spaced:
             return None
         return Header(roles, index[cluster[0].start()], index[cluster[-1].end() - 1] + 1, spaced)
@@ -199,7 +201,7 @@ def _marks(body: str) -> tuple[list[Mark], bool]:
                 sub, group_since_item = value, True
         elif style:
             kind = "bare" if m.group("bare") else ("dot" if m.group("sep") == "." else "dun")
-            if m.group("sep") and kind != style or (m.group("bare") and style != "bare"):
+            if (m.group("sep") and kind != style) or (m.group("bare") and style != "bare"):
                 continue
             value = int(m.group("dot") or m.group("bare"))
             if value == item + 1 or (value == 1 and group_since_item):
@@ -307,9 +309,7 @@ def _parse_run(text: str, start: int, limit: int, lead_glued: bool) -> Run | Non
     elif len(leading) > 1:
         warnings.append(LEAD_SPLIT_WARNING)
     units = [
-        {"name": name, "role": "lead" if lead else "responsible"}
-        for name, lead, _ in names
-        if name
+        {"name": name, "role": "lead" if lead else "responsible"} for name, lead, _ in names if name
     ]
     followed_by_space = pos >= limit or text[pos].isspace()
     good = bool(seps or marked or (cell_start and (len(names) > 1 or followed_by_space)))
@@ -413,6 +413,7 @@ ACTION_START = re.compile(
     r"|完善|建立|制定|强化|优化|扩大|创新|组织|全面|坚持|做好|高度重视|严格|积极|探索|建设|所有"
 )
 PERSON = re.compile(r"[\u4e00-\u9fff]{2,4}")
+ENDS_LIKE_UNIT = re.compile(f"(?:{ENDING.pattern})(?:[(（][^()（）]*[)）])?$")
 LABEL = re.compile(r"(牵头单位|配合单位|责任单位|协办单位|参与单位|牵头部门|配合部门)[:：]?")
 
 
@@ -443,7 +444,7 @@ def cell_list(text: str) -> list[tuple[str, str]]:
     if len(starts) < 2:
         return []
     items = []
-    for m, nxt in zip(starts, [*starts[1:], None]):
+    for m, nxt in zip(starts, [*starts[1:], None], strict=False):
         body = text[m.end() : nxt.start() if nxt else len(text)].strip()
         items.append((m.group(1), body))
     return items
@@ -455,15 +456,14 @@ def first_sentence(text: str) -> str:
 
 
 def is_person(token: str) -> bool:
-    return bool(PERSON.fullmatch(token)) and not ENDING.search(token[-3:] + "$")[0:0] and not (
-        re.search(f"(?:{ENDING.pattern})$", token)
-    )
+    """A person's name in a 牵头领导 / 负责人 / 联系人 column: two to four characters, no ending."""
+    return bool(PERSON.fullmatch(token)) and not ENDS_LIKE_UNIT.search(token)
 
 
 def is_unit_token(token: str) -> bool:
-    if not 3 <= len(token) <= 40 or any(ch in STOP and ch not in "和与及" for ch in token):
+    if not 3 <= len(token) <= 40 or any(ch in STOP for ch in token):
         return False
-    return bool(re.search(f"(?:{ENDING.pattern})(?:[(（][^()（）]*[)）])?$", token))
+    return bool(ENDS_LIKE_UNIT.search(token))
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -620,7 +620,7 @@ def _dedupe(units: list[dict]) -> list[dict]:
 
 def _with_deadline(task: dict, row: Row, year: int | None) -> dict:
     own = row.text
-    for number, body in row.children:
+    for _number, body in row.children:
         own = own.replace(body, "")
     if row.deadline_cell:
         task["deadline"], task["deadline_text"] = cell_deadline(row.deadline_cell, year)
@@ -696,7 +696,7 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
         head = body[: marks[0].start].strip()
         if head and not numbered:
             rows_of(body[: marks[0].start], None)
-    for mark, nxt in zip(marks, [*marks[1:], None]):
+    for mark, nxt in zip(marks, [*marks[1:], None], strict=False):
         segment = body[mark.end : nxt.start if nxt else len(body)]
         if mark.kind == "cn":
             node = _task(mark.number, mark.number, 1, first_sentence(segment), segment.strip())

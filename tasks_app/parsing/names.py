@@ -61,6 +61,8 @@ ENDINGS = (
     "镇",
     "乡",
 )
+# Endings that continue a complete name: 省政府|办公厅, 实验区|管委会 (not 区财金局|中心).
+EXTENDERS = ("人民政府", "委员会", "管委会", "办公厅", "办公室", "领导小组")
 ENDING = re.compile("|".join(sorted(ENDINGS, key=len, reverse=True)))
 # Characters a (level-prefixed) name starts with: 省发改委, 区经发局, 各设区市, 市财政局.
 PREFIXES = "省市区县州盟旗镇乡各国中"
@@ -114,7 +116,7 @@ def name_end(text: str, pos: int, limit: int | None = None) -> tuple[int, int] |
         if not m:
             break
         after = text[m.end() : m.end() + 1]
-        if len(m.group(0)) >= 2 or not after or after in "、,，;；)） \n" or after.isspace():
+        if m.group(0) in EXTENDERS or not after or after in "、,，;；)） \n" or after.isspace():
             end = m.end()
         else:
             break

@@ -143,8 +143,6 @@ def dedupe_units(tasks: list[dict]) -> list[dict]:
     return tasks
 
 
-
-
 def flat_table_items(text: str, year: int | None) -> list[dict] | None:
     """The tasks of a task table whose cells a web page ran together, or None if `text` holds none.
 
