@@ -116,6 +116,12 @@ def find_header(text: str, limit: int | None = None) -> Header | None:
     cluster: list[re.Match] = []
 
     def accept(cluster: list[re.Match]) -> Header | None:
+        # A title just before the header (…主要任务分解表 工作任务 …) is not a column.
+        while len(cluster) > 2 and squeezed[cluster[0].end() : cluster[1].start()]:
+            rest = [_ROLE_OF[m.group(0)] for m in cluster[1:]]
+            if not ({"title", "problem"} & set(rest) and {"lead", "responsible"} & set(rest)):
+                break
+            cluster = cluster[1:]
         roles = [_ROLE_OF[m.group(0)] for m in cluster]
         has_task = "title" in roles or "problem" in roles
         has_units = "lead" in roles or "responsible" in roles

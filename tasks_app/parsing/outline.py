@@ -11,7 +11,7 @@ from tasks_app.parsing.deadlines import find_deadline
 from tasks_app.parsing.errors import ParseError
 from tasks_app.parsing.items import after_marker, title_of
 from tasks_app.parsing.numbering import LIST_STYLES, Marker, Numbering, marker_at
-from tasks_app.parsing.readers import decode_text, office_kind, read_docx, read_xlsx
+from tasks_app.parsing.readers import decode_text, office_kind, read_csv, read_docx, read_xlsx
 from tasks_app.parsing.text import clean_line, fold
 
 PLAN_WORDS = (
@@ -76,6 +76,8 @@ def parse_document(data: bytes, filename: str = "") -> dict:
         raise ParseError("这是一个压缩文件,不是 .docx 或 .xlsx。")
     if data[:5] == b"%PDF-":
         raise ParseError("暂不支持 PDF,请上传 .docx、.xlsx 或复制粘贴正文。")
+    if filename.lower().endswith(".csv"):
+        return _parse_sheets([read_csv(data)])
     return parse_text(decode_text(data))
 
 
@@ -85,9 +87,14 @@ def parse_text(text: str) -> dict:
     lines = [line for line in lines if line]
     if not lines:
         raise ParseError("文件是空的,没有可解析的内容。")
-    if _is_flat(lines):
-        lines = _reline(" ".join(lines))
-    return _outline_from_lines(lines)
+    try:
+        if _is_flat(lines):
+            lines = _reline(" ".join(lines))
+        return _outline_from_lines(lines)
+    except ParseError:  # a flattened task table with no item numbers the prose reader sees
+        if not (items := tables.flat_table_items(fold(text), None)):
+            raise
+        return {**_header(_split_preamble(fold(text)[:3000]), []), "tasks": items}
 
 
 # --- text without line breaks ---------------------------------------------------------
