@@ -7,27 +7,48 @@ flat_table_items(text, year) -> the tasks of a task table flattened into text, o
 
 from __future__ import annotations
 
+import re
+
 from tasks_app.parsing import clauses
 from tasks_app.parsing.deadlines import find_deadline, table_deadline
 from tasks_app.parsing.errors import ParseError
+from tasks_app.parsing.flat import cell_deadline
+from tasks_app.parsing.flat import flat_table_items as _flat_table_items
 from tasks_app.parsing.items import after_marker, title_of
 from tasks_app.parsing.numbering import marker_at
 from tasks_app.parsing.text import squeeze
 
 COLUMNS = {
     "number": ("序号", "编号"),
-    "title": ("工作任务", "主要任务", "任务内容", "重点任务", "工作事项", "任务名称", "工作内容"),
+    "title": (
+        "工作任务",
+        "主要任务",
+        "任务内容",
+        "重点任务",
+        "工作事项",
+        "任务名称",
+        "工作内容",
+        "项目名称",
+        "整改目标",
+        "整改措施",
+        "具体任务",
+        "目标任务",
+    ),
     "text": ("具体措施", "工作要求", "工作措施", "具体内容", "目标要求", "主要内容", "工作目标"),
     "lead": ("牵头单位", "牵头部门"),
     "responsible": ("主要责任单位", "责任单位", "配合单位", "责任部门", "协办单位", "参与单位"),
     "deadline": ("完成时限", "时间节点", "完成时间", "时限要求", "时限"),
 }
 
+PERSON_COLUMN = re.compile(r"负责人|联系人|联系方式|领导|责任人|任务来源")
+
 
 def header_map(row: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, cell in enumerate(row):
         name = squeeze(cell)
+        if PERSON_COLUMN.search(name):
+            continue  # 牵头领导, 责任单位负责人, 联系人, 任务来源: never units, never the title
         for column, words in COLUMNS.items():
             if column not in found and any(name.startswith(word) for word in words):
                 found[column] = index
@@ -124,7 +145,11 @@ def _extend(item: dict, row: list[str], cell, year: int | None) -> None:
 
 
 def _set_deadline(item: dict, wording: str, year: int | None) -> None:
-    deadline = table_deadline(wording, year) if wording else find_deadline(item["text"], year)
+    if wording:  # a 完成时限 cell: 3月, 全年, 2019年6月30日 (a date-typed cell), 第三季度, 长期坚持
+        item["deadline"], item["deadline_text"] = cell_deadline(wording, year)
+        item["report_cycle"] = table_deadline(wording, year).cycle
+        return
+    deadline = find_deadline(item["text"], year)
     item["deadline"] = deadline.date.isoformat() if deadline.date else None
     item["deadline_text"] = deadline.text or None
     item["report_cycle"] = deadline.cycle
@@ -150,6 +175,4 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
     the table is skipped), after text.fold(). A task table has a header row naming a task
     column and a unit column; see flat.py for how rows and cells are told apart.
     """
-    from tasks_app.parsing.flat import flat_table_items as items
-
-    return items(text, year)
+    return _flat_table_items(text, year)
