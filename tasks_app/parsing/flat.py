@@ -20,7 +20,16 @@ import re
 from dataclasses import dataclass, field
 
 from tasks_app.parsing.deadlines import find_deadline, table_deadline
-from tasks_app.parsing.names import ENDING, PREFIXES, STOP, clean_name, name_end, split_glued
+from tasks_app.parsing.names import (
+    ENDING,
+    MAX_LEN,
+    NAME_BREAK,
+    PREFIXES,
+    STOP,
+    clean_name,
+    name_end,
+    split_glued,
+)
 from tasks_app.parsing.numbering import cn_value
 
 # --- the header row ---------------------------------------------------------------------
@@ -342,13 +351,24 @@ def find_run(
     (牵头, 会同) or a list that follows a sentence end or a cell boundary.
     """
     i = start
+    ahead = None  # the next ending, blank or stop character: no name ends without one
     while i < limit:
+        if ahead is None or ahead.start() < i:
+            ahead = NAME_BREAK.search(text, i, limit)
+            if ahead is None:
+                return None
+        if ahead.start() - i > MAX_LEN + 10:
+            i = ahead.start() - MAX_LEN - 10
+            continue
         ch = text[i]
         boundary = i > 0 and text[i - 1].isspace()
         if ch in PREFIXES or (boundary and not ch.isspace() and ch not in STOP):
             run = _parse_run(text, i, limit, lead_glued)
-            if run and len(run.units[0]["name"]) > LONG_NAME:
-                i += 1  # 各级公共资源交易平台透明运行省发改委: a title glued to a name
+            first = name_end(text, i, limit)
+            if first and first[0] - i > LONG_NAME:
+                # 各级公共资源交易平台透明运行省发改委: a title glued to a name. Every start
+                # before first[0] - LONG_NAME reaches the same ending and is as long.
+                i = max(i + 1, first[0] - LONG_NAME)
                 continue
             if run:
                 ok = run.good

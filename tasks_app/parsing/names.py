@@ -69,6 +69,7 @@ PREFIXES = "省市区县州盟旗镇乡各国中"
 # What can never be inside a name.
 STOP = set("。,，;；:：、!?！？“”\"'《》<>的等0123456789")
 ALIAS_OPEN = "(（"
+NAME_BREAK = re.compile("[\\s" + re.escape("".join(sorted(STOP))) + "(（]|" + ENDING.pattern)
 CLOSE = {"(": ")", "（": "）"}
 MIN_LEN = 3
 MAX_LEN = 24
@@ -90,24 +91,28 @@ def name_end(text: str, pos: int, limit: int | None = None) -> tuple[int, int] |
     punctuation. The second value is past an alias such as 省编办(省审改办), else the first.
     """
     limit = len(text) if limit is None else min(limit, len(text))
+    if pos >= limit or text[pos] in STOP or text[pos].isspace():
+        return None
     stop = min(limit, pos + MAX_LEN + 10)
     i = pos
     end = None
     while i < stop:
-        ch = text[i]
-        if ch.isspace() or (ch in STOP and i > pos):
+        m = NAME_BREAK.search(text, i, stop)  # the next ending, bracket, blank or stop character
+        if not m:
+            break
+        ch = m.group(0)
+        if ch.isspace() or ch in STOP:
             break
         if ch in ALIAS_OPEN:
-            close = _bracket_end(text, i)
+            close = _bracket_end(text, m.start())
             if close is None:
                 break
             i = close  # 各县(市、区)人民政府: the bracket is inside the name
             continue
-        m = ENDING.match(text, i)
-        if m and m.end() - pos >= MIN_LEN:
+        if m.end() - pos >= MIN_LEN:
             end = m.end()
             break
-        i = m.end() if m else i + 1
+        i = m.end()
     if end is None or end - pos > MAX_LEN:
         return None
     # A longer ending that follows at once extends the name (各设区市, 省政府办公厅).
