@@ -326,8 +326,7 @@ def _parse_run(text: str, start: int, limit: int, lead_glued: bool) -> Run | Non
     units = [
         {"name": name, "role": "lead" if lead else "responsible"} for name, lead, _ in names if name
     ]
-    followed_by_space = pos >= limit or text[pos].isspace()
-    good = bool(seps or marked or (cell_start and (len(names) > 1 or followed_by_space)))
+    good = bool(seps or marked or cell_start)
     return Run(start, pos, units, good, warnings)
 
 
@@ -372,6 +371,10 @@ def find_run(
                 continue
             if run:
                 ok = run.good
+                if not ok and not strict:
+                    # …市财政局3月: a unit cell followed only by the row's 完成时限 cell
+                    rest = text[run.end : limit].strip()
+                    ok = bool(rest) and bool(DEADLINE_CELL.fullmatch(rest))
                 if ok and strict:
                     after_sentence = i == start or text[i - 1] in "。 \n" or boundary
                     ok = any(u["role"] == "lead" for u in run.units) or after_sentence
@@ -434,11 +437,14 @@ def text_deadline(text: str, year: int | None) -> tuple[str | None, str | None, 
 LIST_MARK = re.compile(r"(?<![\d.\-])(\d{1,2})[.、](?!\d)")
 PROBLEM_END = re.compile(
     r"不够完善|不够强|不够多|不够优|不足|较大|偏少|偏多|不强|繁重|挑战|遏制|下降|薄弱|突出|滞后"
-    r"|隐患|烦恼|困难|问题|短板|缓慢|不高|不够|较多|较少|不畅|不全|不到位|难"
+    r"|隐患|烦恼|困难|问题|短板|缓慢|不高|不够|较多|较少|不畅|不全|不到位|难|偏低|偏高|较低|较弱"
+    r"|较差|不快|不均衡|不平衡|不充分|不规范|不健全|不明显|欠缺|缺乏|落后"
 )
 ACTION_START = re.compile(
     r"出台|落实|进一步|推动|推进|健全|分解|加强|加快|加大|实施|抓好|继续|提高|提升|清理|深化|开展"
     r"|完善|建立|制定|强化|优化|扩大|创新|组织|全面|坚持|做好|高度重视|严格|积极|探索|建设|所有"
+    r"|推行|规范|整治|编制|启动|修订|督促|引导|鼓励|支持|保障|确保|力争|争取|新建|改造|培育|打造"
+    r"|构建|完成|狠抓|着力|大力|切实|持续|全力"
 )
 PERSON = re.compile(r"[\u4e00-\u9fff]{2,4}")
 ENDS_LIKE_UNIT = re.compile(f"(?:{ENDING.pattern})(?:[(（][^()（）]*[)）])?$")
@@ -535,6 +541,7 @@ def _glued_row(text: str, header: Header, run: Run | None) -> Row:
             after = after.strip()[: -len(deadline_cell)]
     after = after.strip()
     children = cell_list(after)
+    title_cell = title_cell.split(None, 1)[0] if title_cell.strip() else ""  # a blank ends a cell
     return Row(
         None,
         first_sentence(title_cell) or first_sentence(before),
@@ -689,10 +696,13 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
             warnings.append("该行没有责任单位(可能是合并单元格,只印在首行)")
         task = _task(ref, number, level + 1, row.title, row.text, row.units, warnings)
         tasks.append(_with_deadline(task, row, year))
+        refs = {ref}
         for child_number, body in row.children:
-            child = _task(
-                f"{ref}/{child_number}", child_number, level + 2, first_sentence(body), body
-            )
+            child_ref, n = f"{ref}/{child_number}", 2
+            while child_ref in refs:  # a second list in another cell of the same row
+                child_ref, n = f"{ref}/{child_number}~{n}", n + 1
+            refs.add(child_ref)
+            child = _task(child_ref, child_number, level + 2, first_sentence(body), body)
             child["deadline"], child["deadline_text"], child["report_cycle"] = text_deadline(
                 body, year
             )

@@ -63,6 +63,7 @@ ENDINGS = (
 )
 # Endings that continue a complete name: 省政府|办公厅, 实验区|管委会 (not 区财金局|中心).
 EXTENDERS = ("人民政府", "委员会", "管委会", "办公厅", "办公室", "领导小组")
+AREAS = "市区县州镇乡"
 ENDING = re.compile("|".join(sorted(ENDINGS, key=len, reverse=True)))
 # Characters a (level-prefixed) name starts with: 省发改委, 区经发局, 各设区市, 市财政局.
 PREFIXES = "省市区县州盟旗镇乡各国中"
@@ -121,7 +122,8 @@ def name_end(text: str, pos: int, limit: int | None = None) -> tuple[int, int] |
         if not m:
             break
         after = text[m.end() : m.end() + 1]
-        if m.group(0) in EXTENDERS or not after or after in "、,，;；)） \n" or after.isspace():
+        area = m.group(0) in AREAS and text[end - 1] in AREAS  # 各设区|市
+        if m.group(0) in EXTENDERS or area or not after or after in "、,，;；)） \n":
             end = m.end()
         else:
             break
