@@ -139,3 +139,16 @@ def test_memory_error_while_reading_propagates(monkeypatch):
     monkeypatch.setattr(docx, "Document", exhausted)
     with pytest.raises(MemoryError):
         parse_document(_zip({"word/document.xml": b"<w/>"}), "plan.docx")
+
+
+def test_xlsx_lead_cell_with_glued_names_is_split():
+    rows = [
+        ["序号", "工作任务", "牵头单位", "责任单位"],
+        ["1", "公开预算", "县财政局县发改局", "各乡镇"],
+    ]
+    [task] = parse_document(_xlsx(rows), "plan.xlsx")["tasks"]
+    assert [(u["name"], u["role"]) for u in task["units"]] == [
+        ("县财政局", "lead"),
+        ("县发改局", "lead"),
+        ("各乡镇", "responsible"),
+    ]

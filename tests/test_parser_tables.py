@@ -328,3 +328,47 @@ def test_hostile_100k_input_is_linear_and_raises_nothing(text):
     with contextlib.suppress(ParseError):  # the only exception allowed
         flat_table_items(text, None)
     assert time.perf_counter() - started < 1.0
+
+
+def test_deadline_column_before_the_unit_column():
+    text = (
+        "2026年任务表 序号工作任务完成时限责任单位1.公开预算信息3月市财政局"
+        "2.公开决算信息2026年6月30日前市财政局、市审计局"
+    )
+    items = by_ref(flat_table_items(text, None))
+    assert items["1"]["title"] == "公开预算信息" and items["1"]["deadline"] == "2026-03-31"
+    assert units(items["2"]) == [("市财政局", "responsible"), ("市审计局", "responsible")]
+
+
+def test_unit_cell_that_ends_the_row_when_unit_columns_come_last():
+    items = by_ref(flat_table_items("序号工作任务牵头单位1.公开预算信息市财政局", None))
+    assert units(items["1"]) == [("市财政局", "lead")]
+
+
+def test_rows_pasted_from_a_spreadsheet_keep_their_empty_cells():
+    text = (
+        "示范市2026年任务清单\n序号\t工作任务\t牵头单位\t责任单位\t完成时限\n"
+        "1\t公开预算\t市财政局市发改委\t市审计局\t3月\n"
+        "2\t公开决算\t\t市审计局、市统计局\t全年\n"
+    )
+    items = by_ref(flat_table_items(text, None))
+    assert units(items["1"]) == [
+        ("市财政局", "lead"),
+        ("市发改委", "lead"),
+        ("市审计局", "responsible"),
+    ]
+    assert units(items["2"]) == [("市审计局", "responsible"), ("市统计局", "responsible")]
+    assert (items["1"]["deadline"], items["2"]["deadline"]) == ("2026-03-31", "2026-12-31")
+
+
+def test_spaced_table_with_lead_and_responsible_columns_reads_them_in_order():
+    text = (
+        "2026年项目表 序号 项目名称 牵头单位 责任单位 负责事项 "
+        "1 物流园 区商务局 区财政局 区交通局 区商务局负责对接。"
+    )
+    [item] = flat_table_items(text, None)
+    assert units(item) == [
+        ("区商务局", "lead"),
+        ("区财政局", "responsible"),
+        ("区交通局", "responsible"),
+    ]

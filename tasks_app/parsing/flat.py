@@ -19,6 +19,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+from tasks_app.parsing.clauses import COLLECTIVE
 from tasks_app.parsing.deadlines import find_deadline, table_deadline
 from tasks_app.parsing.names import (
     ENDING,
@@ -108,6 +109,15 @@ class Header:
     @property
     def has_lead_column(self) -> bool:
         return "lead" in self.roles
+
+    @property
+    def units_last(self) -> bool:
+        """Whether only unit (or deadline, person) columns follow the first unit column."""
+        units = [i for i, r in enumerate(self.roles) if r in ("lead", "responsible")]
+        rest = self.roles[units[0] :] if units else []
+        return bool(units) and all(
+            r in ("lead", "responsible", "deadline", "person", "source") for r in rest
+        )
 
     def before_units(self, role: str) -> bool:
         units = [i for i, r in enumerate(self.roles) if r in ("lead", "responsible")]
@@ -342,7 +352,13 @@ def _continues(text: str, pos: int, limit: int, lead_glued: bool) -> bool:
 
 
 def find_run(
-    text: str, start: int, limit: int, *, lead_glued: bool, strict: bool = False
+    text: str,
+    start: int,
+    limit: int,
+    *,
+    lead_glued: bool,
+    strict: bool = False,
+    units_last: bool = False,
 ) -> Run | None:
     """The first run of unit names in text[start:limit] that reads as a unit cell.
 
@@ -372,9 +388,10 @@ def find_run(
             if run:
                 ok = run.good
                 if not ok and not strict:
-                    # …市财政局3月: a unit cell followed only by the row's 完成时限 cell
+                    # …市财政局3月: a unit cell followed only by the row's 完成时限 cell, or
+                    # a unit cell that ends the row of a table whose unit columns come last
                     rest = text[run.end : limit].strip()
-                    ok = bool(rest) and bool(DEADLINE_CELL.fullmatch(rest))
+                    ok = bool(DEADLINE_CELL.fullmatch(rest)) if rest else units_last
                 if ok and strict:
                     after_sentence = i == start or text[i - 1] in "。 \n" or boundary
                     ok = any(u["role"] == "lead" for u in run.units) or after_sentence
@@ -525,7 +542,18 @@ def _glued_row(text: str, header: Header, run: Run | None) -> Row:
     else:
         before, after = text[: run.start], text[run.end :]
         units, warnings = run.units, list(run.warnings)
-    before = before.strip()
+    before, after = before.strip(), after.strip()
+    deadline_cell = ""
+    if "deadline" in header.roles:
+        # The 完成时限 cell ends the cells before the units (…3月市财政局) or the row.
+        first = header.before_units("deadline") and run is not None
+        tail = DEADLINE_CELL.search(before if first else after)
+        if tail and tail.group(0):
+            deadline_cell = tail.group(0)
+            if first:
+                before = before[: tail.start()].strip()
+            else:
+                after = after[: tail.start()].strip()
     title_cell = before
     if header.before_units("problem") and ("title" in header.roles):
         problem, measures, guessed = split_problem(before)
@@ -533,13 +561,6 @@ def _glued_row(text: str, header: Header, run: Run | None) -> Row:
             title_cell = measures
             if guessed:
                 warnings.append("存在问题与整改措施的分界为推测")
-    deadline_cell = ""
-    if "deadline" in header.roles:
-        tail = DEADLINE_CELL.search(after.strip())
-        if tail and tail.group(0):
-            deadline_cell = tail.group(0)
-            after = after.strip()[: -len(deadline_cell)]
-    after = after.strip()
     children = cell_list(after)
     title_cell = title_cell.split(None, 1)[0] if title_cell.strip() else ""  # a blank ends a cell
     return Row(
@@ -588,6 +609,15 @@ def _spaced_row(text: str, header: Header) -> Row:
         while zone and is_person(zone[-1]) and not is_unit_token(zone[-1]):
             zone.pop()
         current = role or "responsible"
+        roles = header.roles
+        by_order = (
+            "lead" in roles
+            and "responsible" in roles
+            and roles.index("lead") < roles.index("responsible")
+            and not any(LABEL.match(t) for t in zone)
+        )
+        if by_order:
+            current = "lead"  # the first unit cell is the 牵头单位 column
         for token in zone:
             label = LABEL.match(token)
             if label:
@@ -601,6 +631,8 @@ def _spaced_row(text: str, header: Header) -> Row:
             if len(names) > 1:
                 warnings.append("单元格内机构名称相连,已按机构名称结尾拆分(推测)")
             units += [{"name": n, "role": current} for n in names if n]
+            if by_order:
+                current = "responsible"
         middle = " ".join(tokens[1:zone_start])
         after = " ".join(tokens[zone_end:])
     else:
@@ -646,7 +678,7 @@ def _dedupe(units: list[dict]) -> list[dict]:
     for unit in units:
         name = unit["name"]
         entry = {"name": name, "role": unit["role"]}
-        if name.startswith("各") or "全体" in name or re.search(r"[省市区县]直各", name):
+        if COLLECTIVE.search(name):
             entry["collective"] = True
         if name not in seen or (entry["role"] == "lead" and seen[name]["role"] != "lead"):
             seen[name] = entry
@@ -676,6 +708,10 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
     if noise:
         body_end = noise.start()
     body = text[header.end : body_end]
+    line_start = text.rfind("\n", 0, header.start) + 1
+    line_end = text.find("\n", header.end)
+    if "\t" in text[line_start : line_end if line_end >= 0 else len(text)]:
+        return _tab_rows(text[line_start:body_end], year)
     marks, numbered = _marks(body)
     tasks: list[dict] = []
     parents: dict[str, dict | None] = {"cn": None, "pcn": None}
@@ -713,7 +749,13 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
             add_row(_spaced_row(segment, header), number)
             return
         if number is not None:
-            run = find_run(segment, 0, len(segment), lead_glued=header.has_lead_column)
+            run = find_run(
+                segment,
+                0,
+                len(segment),
+                lead_glued=header.has_lead_column,
+                units_last=header.units_last,
+            )
             add_row(_glued_row(segment, header, run), number)
             return
         # No item numbers: each unit cell closes its row.
@@ -768,3 +810,21 @@ def _after_title(segment: str) -> str:
 
 def _shift(run: Run, delta: int) -> Run:
     return Run(run.start + delta, run.end + delta, run.units, run.good, run.warnings)
+
+
+def _tab_rows(text: str, year: int | None) -> list[dict] | None:
+    """Rows pasted from a spreadsheet: one line per row, cells between tabs (empty ones kept)."""
+    from tasks_app.parsing import tables
+    from tasks_app.parsing.errors import ParseError
+    from tasks_app.parsing.text import clean_line
+
+    rows = [[clean_line(cell) for cell in line.split("\t")] for line in text.splitlines()]
+    found = tables.find_table(rows)
+    if not found:
+        return None
+    index, columns = found
+    try:
+        tasks = tables.table_tasks(rows[index + 1 :], columns, year)
+    except ParseError:
+        return None
+    return tasks if any(t["units"] for t in tasks) else None

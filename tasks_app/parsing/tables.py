@@ -15,6 +15,7 @@ from tasks_app.parsing.errors import ParseError
 from tasks_app.parsing.flat import cell_deadline
 from tasks_app.parsing.flat import flat_table_items as _flat_table_items
 from tasks_app.parsing.items import after_marker, title_of
+from tasks_app.parsing.names import split_glued
 from tasks_app.parsing.numbering import marker_at
 from tasks_app.parsing.text import squeeze
 
@@ -102,11 +103,8 @@ def table_tasks(rows: list[list[str]], columns: dict[str, int], year: int | None
         number = number or str(len([t for t in tasks if t["level"] == (2 if section else 1)]) + 1)
         ref = f"{section['ref']}/{number}" if section else number
         units = [
-            *[{"name": n, "role": "lead"} for n in clauses.split_units(cell(row, "lead"))],
-            *[
-                {"name": n, "role": "responsible"}
-                for n in clauses.split_units(cell(row, "responsible"))
-            ],
+            *[{"name": n, "role": "lead"} for n in cell_units(cell(row, "lead"))],
+            *[{"name": n, "role": "responsible"} for n in cell_units(cell(row, "responsible"))],
         ]
         item = _table_task(
             ref, number, 2 if section else 1, title or title_of(text), text, units, None
@@ -116,6 +114,11 @@ def table_tasks(rows: list[list[str]], columns: dict[str, int], year: int | None
     if not [t for t in tasks if t["level"] == (2 if sections else 1)]:
         raise ParseError("表格中没有任务行。")
     return dedupe_units(tasks)
+
+
+def cell_units(text: str) -> list[str]:
+    """The unit names in one cell: split on separators, then names glued without one."""
+    return [name for part in clauses.split_units(text) for name in split_glued(part)]
 
 
 def _table_task(ref, number, level, title, text, units, deadline) -> dict:
@@ -138,7 +141,7 @@ def _extend(item: dict, row: list[str], cell, year: int | None) -> None:
     if extra and extra not in item["text"]:
         item["text"] = f"{item['text']}\n{extra}".strip()
     for role, column in (("lead", "lead"), ("responsible", "responsible")):
-        for name in clauses.split_units(cell(row, column)):
+        for name in cell_units(cell(row, column)):
             item["units"].append({"name": name, "role": role})
     if not item["deadline"]:
         _set_deadline(item, cell(row, "deadline"), year)
