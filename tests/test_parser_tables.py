@@ -372,3 +372,48 @@ def test_spaced_table_with_lead_and_responsible_columns_reads_them_in_order():
         ("区财政局", "responsible"),
         ("区交通局", "responsible"),
     ]
+
+
+def test_header_printed_again_on_a_new_page_is_dropped():
+    text = (
+        "2026年任务表 序号工作任务牵头单位责任单位1.公开预算信息市财政局市审计局,各县区"
+        "序号工作任务牵头单位责任单位2.公开决算信息市财政局市统计局,各县区"
+    )
+    items = by_ref(flat_table_items(text, None))
+    assert list(items) == ["1", "2"]
+    assert units(items["2"])[0] == ("市财政局", "lead")
+
+
+def test_a_different_table_after_the_first_ends_it():
+    text = (
+        "2026年任务表 序号工作任务牵头单位责任单位1.公开预算信息市财政局市审计局,各县区"
+        " 附件2 序号 项目名称 责任单位 负责事项 1 物流园 区商务局 负责对接。"
+    )
+    items = by_ref(flat_table_items(text, None))
+    assert list(items) == ["1"] and "物流园" not in items["1"]["text"]
+
+
+def test_letter_spaced_header_words_do_not_make_a_space_separated_table():
+    text = (
+        "2026年任务表 序 号 工 作 任 务 牵 头 单 位 责 任 单 位 "
+        "1.公开预算信息市财政局市审计局,各县区"
+    )
+    [item] = flat_table_items(text, None)
+    assert units(item)[0] == ("市财政局", "lead") and item["title"] == "公开预算信息"
+
+
+def test_deadline_cells_with_day_and_year_end():
+    text = (
+        "序号工作任务责任单位完成时限1.公开预算信息市财政局6月15日前"
+        "2.公开决算信息市审计局2027年底前"
+    )
+    items = by_ref(flat_table_items(text, 2026))
+    assert items["1"]["deadline"] == "2026-06-15"
+    assert items["2"]["deadline"] == "2027-12-31"
+
+
+def test_many_repeated_headers_stay_linear():
+    text = ("序号工作任务牵头单位责任单位工作要求。" + "1.任务市财政局市审计局,各县区。") * 2500
+    started = time.perf_counter()
+    flat_table_items(text, None)
+    assert time.perf_counter() - started < 1.0

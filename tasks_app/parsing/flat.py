@@ -17,6 +17,7 @@ import calendar
 import datetime as dt
 import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tasks_app.parsing.clauses import COLLECTIVE
@@ -53,6 +54,9 @@ HEADER_WORDS = {
         "项目名称",
         "目标任务",
         "具体任务",
+        "工作举措",
+        "主要工作",
+        "任务措施",
     ),
     "problem": ("存在问题", "主要问题", "问题清单"),
     "text": (
@@ -68,7 +72,7 @@ HEADER_WORDS = {
         "建设内容",
         "工作标准",
     ),
-    "lead": ("牵头单位", "牵头部门"),
+    "lead": ("牵头单位", "牵头部门", "牵头责任单位", "牵头处室", "主责单位", "主办单位"),
     "responsible": (
         "主要责任单位",
         "责任单位",
@@ -77,6 +81,12 @@ HEADER_WORDS = {
         "协办单位",
         "参与单位",
         "配合部门",
+        "配合责任单位",
+        "责任主体",
+        "协同单位",
+        "承办单位",
+        "责任处室",
+        "配合处室",
     ),
     "person": (
         "牵头领导",
@@ -90,7 +100,7 @@ HEADER_WORDS = {
         "责任人",
     ),
     "source": ("任务来源",),
-    "deadline": ("完成时限", "时间节点", "完成时间", "时限要求", "办结时限"),
+    "deadline": ("完成时限", "时间节点", "完成时间", "时限要求", "办结时限", "完成期限"),
 }
 _ROLE_OF = {word: role for role, words in HEADER_WORDS.items() for word in words}
 HEADER_RE = re.compile("|".join(sorted(_ROLE_OF, key=len, reverse=True)))
@@ -124,10 +134,15 @@ class Header:
         return bool(units) and role in self.roles and self.roles.index(role) < units[0]
 
 
-def find_header(text: str, limit: int | None = None) -> Header | None:
+def find_header(text: str) -> Header | None:
     """The first run of column names that names a task column and a unit column."""
+    return next(find_headers(text), None)
+
+
+def find_headers(text: str) -> Iterator[Header]:
+    """Every header row in `text`, in order (one pass)."""
     compact, index = [], []
-    for i, ch in enumerate(text[:limit] if limit else text):
+    for i, ch in enumerate(text):
         if not ch.isspace():
             compact.append(ch)
             index.append(i)
@@ -150,7 +165,9 @@ def find_header(text: str, limit: int | None = None) -> Header | None:
             text[index[a.end() - 1] + 1 : index[b.start()]] for a, b in itertools.pairwise(cluster)
         ]
         spaced_gaps = sum(1 for gap in gaps if any(ch.isspace() for ch in gap))
-        spaced = bool(gaps) and spaced_gaps >= 0.6 * len(gaps)
+        words = [text[index[m.start()] : index[m.end() - 1] + 1] for m in cluster]
+        letter_spaced = sum(1 for word in words if any(ch.isspace() for ch in word))
+        spaced = bool(gaps) and spaced_gaps >= 0.6 * len(gaps) and letter_spaced <= len(words) / 2
         if len(cluster) < 3 and not spaced:
             return None
         return Header(roles, index[cluster[0].start()], index[cluster[-1].end() - 1] + 1, spaced)
@@ -161,10 +178,12 @@ def find_header(text: str, limit: int | None = None) -> Header | None:
             if len(gap) > HEADER_GAP or any(ch in GAP_BREAKERS for ch in gap):
                 found = accept(cluster)
                 if found:
-                    return found
+                    yield found
                 cluster = []
         cluster.append(m)
-    return accept(cluster) if cluster else None
+    found = accept(cluster) if cluster else None
+    if found:
+        yield found
 
 
 # --- item numbers -------------------------------------------------------------------------
@@ -410,7 +429,7 @@ FULL_DATE = re.compile(
 )
 DEADLINE_CELL = re.compile(
     r"(?:\d{4}年)?(?:\d{1,2}月(?:\d{1,2}日)?(?:份)?(?:底|末)?(?:前|之前|以前)?"
-    r"|全年|年内|年底前?|上半年|下半年|第[一二三四]季度(?:末|底)?(?:前)?"
+    r"|全年|年内|年?底前?|年?末前?|上半年|下半年|第[一二三四]季度(?:末|底)?(?:前)?"
     r"|长期坚持|持续推进|长期)$"
 )
 YEAR_TARGET = re.compile(r"(?<![每前今明去])全年(?:要|力争|争取)?(?:实现|完成|达到|新增|累计)")
@@ -426,6 +445,12 @@ def cell_deadline(cell: str, year: int | None) -> tuple[str | None, str | None]:
     if full:
         try:
             return dt.date(int(full[1]), int(full[2]), int(full[3])).isoformat(), cell
+        except ValueError:
+            return None, cell
+    day = re.fullmatch(r"(\d{1,2})月(\d{1,2})日(?:前|之前|以前)?", cell)
+    if day and year is not None:
+        try:
+            return dt.date(year, int(day[1]), int(day[2])).isoformat(), cell
         except ValueError:
             return None, cell
     month = re.fullmatch(r"(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前|以前)?", cell)
@@ -698,7 +723,8 @@ def _with_deadline(task: dict, row: Row, year: int | None) -> dict:
 
 
 def flat_table_items(text: str, year: int | None) -> list[dict] | None:
-    header = find_header(text)
+    headers = find_headers(text)
+    header = next(headers, None)
     if header is None:
         return None
     if year is None:
@@ -707,6 +733,21 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
     noise = TAIL_NOISE.search(text, header.end)
     if noise:
         body_end = noise.start()
+    repeats: list[Header] = []
+    for again in headers:
+        if again.start >= body_end:
+            break
+        if again.roles != header.roles:
+            body_end = again.start  # another table: the caller's next part
+            break
+        repeats.append(again)  # the same header printed again (on every page)
+    if repeats:
+        pieces, last = [], 0
+        for again in repeats:
+            pieces += [text[last : again.start], " "]
+            last = again.end
+        shift = sum(again.end - again.start - 1 for again in repeats)
+        text, body_end = "".join(pieces) + text[last:], body_end - shift
     body = text[header.end : body_end]
     line_start = text.rfind("\n", 0, header.start) + 1
     line_end = text.find("\n", header.end)
