@@ -417,3 +417,16 @@ def test_many_repeated_headers_stay_linear():
     started = time.perf_counter()
     flat_table_items(text, None)
     assert time.perf_counter() - started < 1.0
+
+
+def test_task_source_column_is_not_part_of_the_title_nor_a_unit():
+    text = (
+        "2026年任务表 序号工作任务任务来源牵头单位责任单位"
+        "1.公开预算信息《政府工作报告》市财政局市审计局,各县区"
+        "2.推进数据开放省政府工作要点市数据局市财政局,各县区"
+    )
+    items = by_ref(flat_table_items(text, None))
+    assert items["1"]["title"] == "公开预算信息"
+    assert items["2"]["title"] == "推进数据开放"
+    assert units(items["2"])[0] == ("市数据局", "lead")
+    assert "省政府" not in [u["name"] for u in items["2"]["units"]]

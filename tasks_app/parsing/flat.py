@@ -561,6 +561,29 @@ class Row:
     children: list[tuple[str, str]] = field(default_factory=list)
 
 
+SOURCE_BOOK = re.compile(r"《[^《》]{1,60}》[^。,，《]{0,20}$")
+SOURCE_END = re.compile(r"(?:报告|要点|意见|方案|通知|文件|会议|纪要|批示|规划|部署|清单)$")
+SOURCE_PREFIX = "省市县区州国中党"
+
+
+def _source_start(cell: str) -> int | None:
+    """Where a 任务来源 cell glued after the task begins: 《…》, or 省政府工作报告 and the like."""
+    book = SOURCE_BOOK.search(cell)
+    if book:
+        return book.start() or None
+    if not SOURCE_END.search(cell):
+        return None
+    for i in range(len(cell) - 4, max(0, len(cell) - 30), -1):
+        if cell[i] in SOURCE_PREFIX and not any(ch in "。,，;；" for ch in cell[i:]):
+            return i or None
+    return None
+
+
+def _title_index(header: Header) -> int:
+    tasks = [i for i, r in enumerate(header.roles) if r in ("title", "problem")]
+    return tasks[0] if tasks else -1
+
+
 def _glued_row(text: str, header: Header, run: Run | None) -> Row:
     if run is None:
         before, after, units, warnings = text, "", [], []
@@ -580,6 +603,11 @@ def _glued_row(text: str, header: Header, run: Run | None) -> Row:
             else:
                 after = after[: tail.start()].strip()
     title_cell = before
+    if header.before_units("source") and header.roles.index("source") > _title_index(header):
+        # 任务来源 between the task and the units (…《政府工作报告》): not part of the title
+        cut = _source_start(before)
+        if cut:
+            title_cell = before[:cut]
     if header.before_units("problem") and ("title" in header.roles):
         problem, measures, guessed = split_problem(before)
         if problem:

@@ -94,7 +94,8 @@ def parse_text(text: str) -> dict:
     except ParseError:  # a flattened task table with no item numbers the prose reader sees
         if not (items := tables.flat_table_items(fold(text), None)):
             raise
-        return {**_header(_split_preamble(fold(text)[:3000]), []), "tasks": items}
+        preamble = _split_preamble(tables.table_preamble(fold(text)))
+        return {**_header(preamble, []), "tasks": items}
 
 
 # --- text without line breaks ---------------------------------------------------------

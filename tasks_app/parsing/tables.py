@@ -179,3 +179,11 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
     column and a unit column; see flat.py for how rows and cells are told apart.
     """
     return _flat_table_items(text, year)
+
+
+def table_preamble(text: str) -> str:
+    """The text before a flattened task table's header row (the covering notice and title)."""
+    from tasks_app.parsing.flat import find_header
+
+    header = find_header(text)
+    return text[: header.start] if header else text
