@@ -336,21 +336,17 @@ def _parse_run(text: str, start: int, limit: int, lead_glued: bool) -> Run | Non
     if not names:
         return None
     warnings: list[str] = []
-    leading = [n for n in names if n is names[0] or n[2]]
-    leading = names[: len(leading)]
-    cell_start = start > 0 and text[start - 1].isspace()
+    glued_count = 1  # names at the start of the run written without a separator
+    while glued_count < len(names) and names[glued_count][2]:
+        glued_count += 1
+    cell_start = start > 0 and text[start - 1].isspace()  # a blank: the 牵头单位 cell is empty
+    # 牵头单位 cell (names glued) then 责任单位 cell: the last glued name opens the latter;
+    # a lone name that ends the row is the 牵头单位 cell itself.
+    lone = len(names) == 1 and (pos >= limit or text[pos].isspace())
     if lead_glued and not cell_start and not any(n[1] for n in names):
-        # 牵头单位 cell (names glued) then 责任单位 cell: the last glued name opens the latter.
-        glued_count = 1
-        while glued_count < len(names) and names[glued_count][2]:
-            glued_count += 1
-        if glued_count > 1 or (len(names) == 1 and (pos >= limit or text[pos].isspace())):
-            lead_count = glued_count - 1 if glued_count > 1 else 1
-            for entry in names[:lead_count]:
-                entry[1] = True
-            if glued_count > 2:
-                warnings.append(LEAD_SPLIT_WARNING)
-    elif len(leading) > 1:
+        for entry in names[: max(glued_count - 1, 1)] if glued_count > 1 or lone else []:
+            entry[1] = True
+    if glued_count > 2 or (glued_count == 2 and not lead_glued):
         warnings.append(LEAD_SPLIT_WARNING)
     units = [
         {"name": name, "role": "lead" if lead else "responsible"} for name, lead, _ in names if name
@@ -659,7 +655,8 @@ def _spaced_row(text: str, header: Header) -> Row:
         break
     if zone_start is not None:
         zone = tokens[zone_start:zone_end]
-        while zone and is_person(zone[-1]) and not is_unit_token(zone[-1]):
+        # People (负责人) and stray words after the last unit cell are not units.
+        while zone and not is_unit_token(zone[-1]) and not LABEL.match(zone[-1]):
             zone.pop()
         current = role or "responsible"
         roles = header.roles
