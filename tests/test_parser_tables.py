@@ -430,3 +430,9 @@ def test_task_source_column_is_not_part_of_the_title_nor_a_unit():
     assert items["2"]["title"] == "推进数据开放"
     assert units(items["2"])[0] == ("市数据局", "lead")
     assert "省政府" not in [u["name"] for u in items["2"]["units"]]
+
+
+@pytest.mark.parametrize("year", [0, 10_000, None])
+def test_a_year_no_date_can_be_built_on_is_ignored(year):
+    items = by_ref(flat_table_items(fold(DEADLINES), year))
+    assert items["1"]["deadline"] == "2026-03-31"  # the year written in the text

@@ -429,6 +429,7 @@ DEADLINE_CELL = re.compile(
     r"|长期坚持|持续推进|长期)$"
 )
 YEAR_TARGET = re.compile(r"(?<![每前今明去])全年(?:要|力争|争取)?(?:实现|完成|达到|新增|累计)")
+MIN_YEAR, MAX_YEAR = 1900, 2999
 DOC_YEAR = re.compile(r"(20\d\d|19\d\d)\s*年")
 
 
@@ -752,6 +753,8 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
     header = next(headers, None)
     if header is None:
         return None
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+        year = None  # no date can be built on it
     if year is None:
         year = document_year(text[: header.start]) or document_year(text)
     body_end = len(text)
