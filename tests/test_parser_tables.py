@@ -436,3 +436,33 @@ def test_task_source_column_is_not_part_of_the_title_nor_a_unit():
 def test_a_year_no_date_can_be_built_on_is_ignored(year):
     items = by_ref(flat_table_items(fold(DEADLINES), year))
     assert items["1"]["deadline"] == "2026-03-31"  # the year written in the text
+
+
+def test_lead_marked_in_brackets_and_glued_names_in_a_responsible_cell():
+    text = (
+        "2026年任务表 序号工作任务责任单位"
+        "1.开展巾帼建功活动市妇联(牵头)、市总工会、团市委、县委宣传部按季度报送。"
+        "2.建设服务站市科协市人社局,各县区"
+    )
+    items = by_ref(flat_table_items(text, None))
+    assert units(items["1"]) == [
+        ("市妇联", "lead"),
+        ("市总工会", "responsible"),
+        ("团市委", "responsible"),
+        ("县委宣传部", "responsible"),
+    ]
+    assert units(items["2"])[:2] == [("市科协", "responsible"), ("市人社局", "responsible")]
+    assert items["2"]["warnings"]
+
+
+@pytest.mark.parametrize(
+    ("glued", "names"),
+    [
+        ("市妇联市总工会", ["市妇联", "市总工会"]),
+        ("县科协县委宣传部", ["县科协", "县委宣传部"]),
+        ("省人社厅", ["省人社厅"]),
+        ("市供销社", ["市供销社"]),
+    ],
+)
+def test_split_glued_more_endings(glued, names):
+    assert split_glued(glued) == names

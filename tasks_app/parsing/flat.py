@@ -262,6 +262,7 @@ LIST_SEPS = "、,，;；"
 GROUP_SEPS = ",，;；"
 LONG_NAME = 10
 LEAD_SPLIT_WARNING = "牵头单位名称相连,已按机构名称结尾拆分(推测)"
+GLUED_WARNING = "单位名称相连,已按机构名称结尾拆分(推测)"
 
 
 @dataclass
@@ -286,10 +287,17 @@ def _parse_run(text: str, start: int, limit: int, lead_glued: bool) -> Run | Non
             break
         end, after = found
         # 省政府|新闻办: a name with an ending inside; take the longer name if the run goes on.
+        # A name starting with a level prefix is a second name glued on (市科协|市人社局).
         more = not _continues(text, after, limit, lead_glued) and name_end(text, after, limit)
         if more and more[0] - pos <= LONG_NAME and _continues(text, more[1], limit, lead_glued):
+            if text[after] in PREFIXES:
+                names.append([clean_name(text[pos:end]), False, glued])
+                pos, glued = after, True
+                continue
             end, after = more
-        names.append([clean_name(text[pos:end]), False, glued])
+        alias = text[end + 1 : after - 1] if after > end else ""
+        names.append([clean_name(text[pos:end]), "牵头" in alias, glued])  # 市发改委(牵头)
+        marked = marked or "牵头" in alias
         pos = after
         glued = False
         m = ETC.match(text, pos)
@@ -346,8 +354,10 @@ def _parse_run(text: str, start: int, limit: int, lead_glued: bool) -> Run | Non
     if lead_glued and not cell_start and not any(n[1] for n in names):
         for entry in names[: max(glued_count - 1, 1)] if glued_count > 1 or lone else []:
             entry[1] = True
-    if glued_count > 2 or (glued_count == 2 and not lead_glued):
+    if lead_glued and glued_count > 2:
         warnings.append(LEAD_SPLIT_WARNING)
+    elif not lead_glued and any(n[2] for n in names):
+        warnings.append(GLUED_WARNING)
     units = [
         {"name": name, "role": "lead" if lead else "responsible"} for name, lead, _ in names if name
     ]

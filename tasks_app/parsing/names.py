@@ -42,6 +42,12 @@ ENDINGS = (
     "商会",
     "街道",
     "乡镇",
+    "科协",
+    "联",
+    "供销社",
+    "合作社",
+    "报社",
+    "出版社",
     "局",
     "委",
     "办",
@@ -122,7 +128,8 @@ def name_end(text: str, pos: int, limit: int | None = None) -> tuple[int, int] |
         if not m:
             break
         after = text[m.end() : m.end() + 1]
-        area = m.group(0) in AREAS and text[end - 1] in AREAS  # 各设区|市
+        # 各设区|市, 县|委: an area word followed by another area word or 委
+        area = m.group(0) in AREAS + "委" and text[end - 1] in AREAS
         if m.group(0) in EXTENDERS or area or not after or after in "、,，;；)） \n":
             end = m.end()
         else:
