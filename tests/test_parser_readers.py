@@ -152,3 +152,12 @@ def test_xlsx_lead_cell_with_glued_names_is_split():
         ("县发改局", "lead"),
         ("各乡镇", "responsible"),
     ]
+
+
+def test_csv_separator_guess_is_fast_on_hostile_quotes():
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(ParseError):
+        parse_document(('"a,' * 30_000).encode(), "x.csv")
+    assert time.perf_counter() - started < 1.0
