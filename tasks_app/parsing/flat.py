@@ -1,14 +1,24 @@
 """Task tables whose cells a web page ran together into text (see tables.flat_table_items).
 
 The header row is found by its column names, even when they are glued (工作任务牵头单位…) or
-letter-spaced (工 作 任 务). Rows then start at their item numbers (1. 2. …, or a bare 1 2 …
-between spaces), group rows at 一、 / (一); a table without item numbers is split after each
-unit cell. Inside a row the cells are told apart by meaning: the unit cells are a run of
-organisation names (glued in a 牵头单位 cell, separated by 、 and , in a 责任单位 cell), what
-comes before them is the task, what follows is prose (工作要求, 负责事项 …).
+letter-spaced (工 作 任 务); a header printed again on a later page is dropped, a different
+header ends the table. Rows start at their item numbers (1. / 1、, or a bare 1 between blanks
+when the 序号 column has no dot; 8.15 is a date), group rows at 一、 / (一); a table without item
+numbers is split after each unit cell (one carrying 牵头, or following a sentence end).
 
-Every scan is linear: markers come from one pass of one regex, candidate unit runs are tried
-left to right and a failed run is skipped whole.
+Inside a row the cells are told apart by meaning:
+- glued cells: the unit cells are a run of organisation names (glued in a 牵头单位 cell,
+  separated by 、 and , in the 责任单位 cell; a blank is an empty cell). Before the run: the task
+  (a 存在问题 cell printed before its first row, or a 任务来源 cell, is cut off the title);
+  after it: prose (工作要求 …) and a 完成时限 cell at the end.
+- cells between blanks: the title is the first cell; the unit cells lie between the people's
+  names (牵头领导, 负责人, 联系人), which are never units; 牵头单位:/配合单位: inside set roles.
+- cells between tabs (pasted from a spreadsheet): read as a division table (tables.table_tasks).
+Numbered lists inside a text cell become child nodes without units.
+
+Every scan is linear: markers come from one pass of one regex, headers from one pass over the
+text without blanks, and candidate unit runs are tried left to right, skipping stretches where no
+name can end.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 find_table(rows) -> (header row index, {column: index}) | None
 table_tasks(rows, columns, year) -> the outline's tasks
-flat_table_items(text, year) -> the tasks of a task table flattened into text, or None
+cell_units(cell) -> the unit names in one cell (glued names split, see names.py)
+flat_table_items(text, year) -> the tasks of a task table flattened into text, or None (flat.py)
+table_preamble(text) -> the text before a flattened table's header row
 """
 
 from __future__ import annotations
