@@ -466,3 +466,15 @@ def test_lead_marked_in_brackets_and_glued_names_in_a_responsible_cell():
 )
 def test_split_glued_more_endings(glued, names):
     assert split_glued(glued) == names
+
+
+def test_group_rows_in_a_table_without_numbers():
+    text = (
+        "2026年整改任务表 存在问题整改措施责任单位一、营商环境 审批效率偏低推行并联审批。"
+        "区审批局牵头,区发改局二、民生保障 基层医疗能力不足加强卫生院建设。区卫健局牵头"
+    )
+    items = by_ref(flat_table_items(text, None))
+    assert list(items) == ["一", "一/1", "二", "二/2"]  # rows keep their order in the table
+    assert items["二"]["title"] == "民生保障"
+    assert items["二/2"]["title"] == "加强卫生院建设"
+    assert units(items["二/2"]) == [("区卫健局", "lead")]

@@ -867,21 +867,20 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
             rows_of(body[: marks[0].start], None)
     for mark, nxt in zip(marks, [*marks[1:], None], strict=False):
         segment = body[mark.end : nxt.start if nxt else len(body)]
-        if mark.kind == "cn":
-            node = _task(mark.number, mark.number, 1, first_sentence(segment), segment.strip())
-            parents["cn"], parents["pcn"] = node, None
-            tasks.append(node)
-            if not numbered:
-                rows_of(_after_title(segment), None)
-        elif mark.kind == "pcn":
-            base = parents["cn"]
+        if mark.kind in ("cn", "pcn"):
+            title, rest = _group_title(segment, numbered)
+            base = parents["cn"] if mark.kind == "pcn" else None
             ref = f"{base['ref']}/{mark.number}" if base else mark.number
             level = base["level"] + 1 if base else 1
-            node = _task(ref, mark.number, level, first_sentence(segment), segment.strip())
-            parents["pcn"] = node
+            text = segment.strip() if numbered else title
+            node = _task(ref, mark.number, level, title or mark.number, text)
+            if mark.kind == "cn":
+                parents["cn"], parents["pcn"] = node, None
+            else:
+                parents["pcn"] = node
             tasks.append(node)
-            if not numbered:
-                rows_of(_after_title(segment), None)
+            if rest:
+                rows_of(rest, None)
         else:
             rows_of(segment, mark.number)
     if not marks:
@@ -891,10 +890,21 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
     return tasks
 
 
-def _after_title(segment: str) -> str:
-    """A group row in a table without numbers: its title runs to the first white space."""
-    parts = segment.strip().split(None, 1)
-    return parts[1] if len(parts) > 1 else ""
+def _group_title(segment: str, numbered: bool) -> tuple[str, str]:
+    """A group row's title, and the rows that follow it in a table without item numbers.
+
+    With item numbers the group row is the whole segment. Without, its title runs to the first
+    blank; with no blank near, to the first comma or full stop, and the rows are read from the
+    start of the segment again so that none is lost.
+    """
+    if numbered:
+        return first_sentence(segment), ""
+    stripped = segment.strip()
+    parts = stripped.split(None, 1)
+    if len(parts) > 1 and len(parts[0]) <= 40:
+        return first_sentence(parts[0]), parts[1]
+    head = re.split(r"[,，。;；]", stripped, maxsplit=1)[0][:30]
+    return head, stripped
 
 
 def _shift(run: Run, delta: int) -> Run:
