@@ -161,3 +161,22 @@ def test_csv_separator_guess_is_fast_on_hostile_quotes():
     with pytest.raises(ParseError):
         parse_document(('"a,' * 30_000).encode(), "x.csv")
     assert time.perf_counter() - started < 1.0
+
+
+def test_xlsx_responsible_cell_that_marks_its_leads():
+    rows = [
+        ["序号", "整改措施", "责任单位"],
+        ["1", "推行并联审批", "县审批局、县发改局牵头,县住建局、各乡镇(街道)"],
+        ["2", "开展联合检查", "县市场监管局(牵头)、县公安局"],
+    ]
+    found = {t["ref"]: t for t in parse_document(_xlsx(rows), "plan.xlsx")["tasks"]}
+    assert [(u["name"], u["role"]) for u in found["1"]["units"]] == [
+        ("县审批局", "lead"),
+        ("县发改局", "lead"),
+        ("县住建局", "responsible"),
+        ("各乡镇(街道)", "responsible"),
+    ]
+    assert [(u["name"], u["role"]) for u in found["2"]["units"]] == [
+        ("县市场监管局", "lead"),
+        ("县公安局", "responsible"),
+    ]

@@ -478,3 +478,10 @@ def test_group_rows_in_a_table_without_numbers():
     assert items["二"]["title"] == "民生保障"
     assert items["二/2"]["title"] == "加强卫生院建设"
     assert units(items["二/2"]) == [("区卫健局", "lead")]
+
+
+def test_a_bracket_of_area_words_belongs_to_the_name():
+    assert split_glued("各乡镇(街道)") == ["各乡镇(街道)"]
+    text = "2026年任务表 序号工作任务责任单位1.清理河道各乡镇(街道)、县水利局按月巡查。"
+    [item] = flat_table_items(text, None)
+    assert units(item) == [("各乡镇(街道)", "responsible"), ("县水利局", "responsible")]

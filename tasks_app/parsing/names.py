@@ -76,6 +76,8 @@ PREFIXES = "省市区县州盟旗镇乡各国中"
 # What can never be inside a name.
 STOP = set("。,，;；:：、!?！？“”\"'《》<>的等0123456789")
 ALIAS_OPEN = "(（"
+# A bracket of area words belongs to the name: 各乡镇(街道), 各县(市、区).
+AREA_BRACKET = re.compile(r"[(（](?:[市区县州镇乡]|街道|乡镇|[、,，])+[)）]")
 NAME_BREAK = re.compile("[\\s" + re.escape("".join(sorted(STOP))) + "(（]|" + ENDING.pattern)
 CLOSE = {"(": ")", "（": "）"}
 MIN_LEN = 3
@@ -138,6 +140,8 @@ def name_end(text: str, pos: int, limit: int | None = None) -> tuple[int, int] |
     if end < limit and text[end] in ALIAS_OPEN:
         close = _bracket_end(text, end)
         if close is not None and close <= limit:
+            if AREA_BRACKET.fullmatch(text[end:close]):
+                end = close  # 各乡镇(街道): part of the name, not an alias
             alias_end = close
     return end, alias_end
 
@@ -145,7 +149,9 @@ def name_end(text: str, pos: int, limit: int | None = None) -> tuple[int, int] |
 def clean_name(name: str) -> str:
     """A unit name as written, without an alias in brackets or a trailing 等/等部门."""
     name = name.strip()
-    name = re.sub(r"[(（][^()（）]*[)）]$", "", name).strip()
+    alias = re.search(r"[(（][^()（）]*[)）]$", name)
+    if alias and not AREA_BRACKET.fullmatch(alias.group(0)):
+        name = name[: alias.start()].strip()
     name = re.sub(r"等(?:相关|有关|其他)?(?:部门|单位)?$", "", name)
     return name.strip(" 、,，;；。.:：")
 

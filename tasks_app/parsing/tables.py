@@ -104,10 +104,9 @@ def table_tasks(rows: list[list[str]], columns: dict[str, int], year: int | None
             continue
         number = number or str(len([t for t in tasks if t["level"] == (2 if section else 1)]) + 1)
         ref = f"{section['ref']}/{number}" if section else number
-        units = [
-            *[{"name": n, "role": "lead"} for n in cell_units(cell(row, "lead"))],
-            *[{"name": n, "role": "responsible"} for n in cell_units(cell(row, "responsible"))],
-        ]
+        units = cell_unit_roles(cell(row, "lead"), "lead") + cell_unit_roles(
+            cell(row, "responsible"), "responsible"
+        )
         item = _table_task(
             ref, number, 2 if section else 1, title or title_of(text), text, units, None
         )
@@ -121,6 +120,19 @@ def table_tasks(rows: list[list[str]], columns: dict[str, int], year: int | None
 def cell_units(text: str) -> list[str]:
     """The unit names in one cell: split on separators, then names glued without one."""
     return [name for part in clauses.split_units(text) for name in split_glued(part)]
+
+
+def cell_unit_roles(text: str, role: str) -> list[dict]:
+    """A unit cell's units with their roles: the column's role, unless the cell marks its leads
+    (区经发局牵头,区交建局… / A会同B / 市发改委(牵头)) as a 责任单位 cell may."""
+    if role == "responsible" and re.search("牵头|会同", text):
+        text = re.sub(r"[(（]牵头[)）]", "牵头", text)
+        return [
+            {"name": name, "role": ref.role}
+            for ref in clauses.parse_clause(text)
+            for name in split_glued(ref.name)
+        ]
+    return [{"name": name, "role": role} for name in cell_units(text)]
 
 
 def _table_task(ref, number, level, title, text, units, deadline) -> dict:
@@ -142,9 +154,8 @@ def _extend(item: dict, row: list[str], cell, year: int | None) -> None:
     extra = cell(row, "text")
     if extra and extra not in item["text"]:
         item["text"] = f"{item['text']}\n{extra}".strip()
-    for role, column in (("lead", "lead"), ("responsible", "responsible")):
-        for name in cell_units(cell(row, column)):
-            item["units"].append({"name": name, "role": role})
+    for role in ("lead", "responsible"):
+        item["units"] += cell_unit_roles(cell(row, role), role)
     if not item["deadline"]:
         _set_deadline(item, cell(row, "deadline"), year)
 
