@@ -485,3 +485,12 @@ def test_a_bracket_of_area_words_belongs_to_the_name():
     text = "2026年任务表 序号工作任务责任单位1.清理河道各乡镇(街道)、县水利局按月巡查。"
     [item] = flat_table_items(text, None)
     assert units(item) == [("各乡镇(街道)", "responsible"), ("县水利局", "responsible")]
+
+
+def test_year_of_the_table_title_wins_over_an_older_document_cited_first():
+    text = (
+        "根据《2019年工作要点》,现将任务表印发给你们。 2026年任务表 "
+        "序号工作任务责任单位完成时限1.公开预算信息市财政局3月"
+    )
+    [item] = flat_table_items(text, None)
+    assert item["deadline"] == "2026-03-31"

@@ -775,8 +775,10 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
         return None
     if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
         year = None  # no date can be built on it
-    if year is None:
-        year = document_year(text[: header.start]) or document_year(text)
+    if year is None:  # the table's title (…2026年…分解表) first, then the notice
+        near = DOC_YEAR.findall(text[max(0, header.start - 120) : header.start])
+        year = int(near[-1]) if near else document_year(text[: header.start])
+        year = year or document_year(text)
     body_end = len(text)
     noise = TAIL_NOISE.search(text, header.end)
     if noise:
