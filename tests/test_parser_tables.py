@@ -494,3 +494,16 @@ def test_year_of_the_table_title_wins_over_an_older_document_cited_first():
     )
     [item] = flat_table_items(text, None)
     assert item["deadline"] == "2026-03-31"
+
+
+def test_order_numbers_glued_to_rows_without_separators_are_not_titles():
+    text = (
+        "2026年整改任务表 序号整改措施责任单位1推行并联审批。区审批局牵头,区发改局"
+        "2加强卫生院建设;区卫健局牵头3开展联合检查。区市场监管局牵头"
+    )
+    items = by_ref(flat_table_items(text, None))
+    assert [(ref, t["title"]) for ref, t in items.items()] == [
+        ("1", "推行并联审批"),
+        ("2", "加强卫生院建设"),
+        ("3", "开展联合检查"),
+    ]

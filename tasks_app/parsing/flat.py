@@ -205,6 +205,7 @@ MARK = re.compile(
     r"|(?<=\s)(?P<bare>\d{1,3})(?=\s+\D)"
 )
 FIRST_ROW_WITHIN = 150
+ORDER_NUMBER = re.compile(r"\s*(\d{1,3})[.、]?(?=[\u4e00-\u9fff“《(])")
 
 
 @dataclass
@@ -428,7 +429,7 @@ def find_run(
                     rest = text[run.end : limit].strip()
                     ok = bool(DEADLINE_CELL.fullmatch(rest)) if rest else units_last
                 if ok and strict:
-                    after_sentence = i == start or text[i - 1] in "。 \n" or boundary
+                    after_sentence = i == start or text[i - 1] in "。;；!！?？ \n" or boundary
                     ok = any(u["role"] == "lead" for u in run.units) or after_sentence
                 if ok:
                     return run
@@ -852,6 +853,10 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
         # No item numbers: each unit cell closes its row.
         pos = 0
         while pos < len(segment):
+            # A 序号 cell glued to its row (…市财政局2推进…) is the row's order number.
+            own = ORDER_NUMBER.match(segment, pos)
+            if own and int(own.group(1)) == counter + 1:
+                pos = own.end()
             run = find_run(
                 segment, pos, len(segment), lead_glued=header.has_lead_column, strict=True
             )
