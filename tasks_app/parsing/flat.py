@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from tasks_app.parsing.clauses import COLLECTIVE
 from tasks_app.parsing.deadlines import find_deadline, table_deadline
+from tasks_app.parsing.errors import ParseError
 from tasks_app.parsing.names import (
     ENDING,
     MAX_LEN,
@@ -205,6 +206,7 @@ MARK = re.compile(
     r"|(?<=\s)(?P<bare>\d{1,3})(?=\s+\D)"
 )
 FIRST_ROW_WITHIN = 150
+MAX_ITEMS = 5000  # as the prose reader
 ORDER_NUMBER = re.compile(r"\s*(\d{1,3})[.、]?(?=[\u4e00-\u9fff“《(])")
 
 
@@ -894,6 +896,8 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
         rows_of(body, None)
     if not any(t.get("units") for t in tasks):
         return None
+    if len(tasks) > MAX_ITEMS:
+        raise ParseError(f"条目超过 {MAX_ITEMS} 条,请拆分文件后再导入。")
     return tasks
 
 
@@ -921,7 +925,6 @@ def _shift(run: Run, delta: int) -> Run:
 def _tab_rows(text: str, year: int | None) -> list[dict] | None:
     """Rows pasted from a spreadsheet: one line per row, cells between tabs (empty ones kept)."""
     from tasks_app.parsing import tables
-    from tasks_app.parsing.errors import ParseError
     from tasks_app.parsing.text import clean_line
 
     rows = [[clean_line(cell) for cell in line.split("\t")] for line in text.splitlines()]
