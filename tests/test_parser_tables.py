@@ -510,6 +510,6 @@ def test_order_numbers_glued_to_rows_without_separators_are_not_titles():
 
 
 def test_more_rows_than_the_item_limit_is_refused():
-    text = "序号工作任务责任单位" + "".join(f"{i}.任务市财政局," for i in range(1, 5100))
+    text = "序号工作任务责任单位" + "".join(f"{i}.任务市财政局、市审计局" for i in range(1, 5100))
     with pytest.raises(ParseError, match="5000"):
         flat_table_items(text, None)

@@ -202,8 +202,8 @@ def find_headers(text: str) -> Iterator[Header]:
 MARK = re.compile(
     r"(?P<cn>[一二三四五六七八九十]{1,3})、"
     r"|\((?P<pcn>[一二三四五六七八九十]{1,3})\)"
-    r"|(?<![\d.])(?P<dot>\d{1,3})(?P<sep>[.、])(?!\d)"
-    r"|(?<=\s)(?P<bare>\d{1,3})(?=\s+\D)"
+    r"|(?<![\d.])(?P<dot>\d{1,4})(?P<sep>[.、])(?!\d)"
+    r"|(?<=\s)(?P<bare>\d{1,4})(?=\s+\D)"
 )
 FIRST_ROW_WITHIN = 150
 MAX_ITEMS = 5000  # as the prose reader
@@ -428,7 +428,7 @@ def find_run(
                 if not ok and not strict:
                     # …市财政局3月: a unit cell followed only by the row's 完成时限 cell, or
                     # a unit cell that ends the row of a table whose unit columns come last
-                    rest = text[run.end : limit].strip()
+                    rest = text[run.end : limit].strip().strip(",，;；。、")
                     ok = bool(DEADLINE_CELL.fullmatch(rest)) if rest else units_last
                 if ok and strict:
                     after_sentence = i == start or text[i - 1] in "。;；!！?？ \n" or boundary
