@@ -513,3 +513,8 @@ def test_more_rows_than_the_item_limit_is_refused():
     text = "序号工作任务责任单位" + "".join(f"{i}.任务市财政局、市审计局" for i in range(1, 5100))
     with pytest.raises(ParseError, match="5000"):
         flat_table_items(text, None)
+
+
+def test_signature_after_a_table_without_numbers_is_not_a_row():
+    text = UNNUMBERED + " 示范区管委会办公室 2026年3月1日"
+    assert list(by_ref(flat_table_items(fold(text), None))) == ["1", "2", "3"]

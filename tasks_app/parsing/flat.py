@@ -207,6 +207,7 @@ MARK = re.compile(
 )
 FIRST_ROW_WITHIN = 150
 MAX_ITEMS = 5000  # as the prose reader
+SIGNATURE_END = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
 ORDER_NUMBER = re.compile(r"\s*(\d{1,3})[.、]?(?=[\u4e00-\u9fff“《(])")
 
 
@@ -863,11 +864,15 @@ def flat_table_items(text: str, year: int | None) -> list[dict] | None:
                 segment, pos, len(segment), lead_glued=header.has_lead_column, strict=True
             )
             if run is None:
+                # Text after the last unit cell: a row without units, unless it is short or a
+                # signature (issuer and date) after the table.
                 rest = segment[pos:].strip()
-                if len(rest) >= 6:
+                if len(rest) > 15 and not SIGNATURE_END.search(rest):
                     add_row(_glued_row(rest, header, None), None)
                 return
-            add_row(_glued_row(segment[pos : run.end], header, _shift(run, -pos)), None)
+            if segment[pos : run.start].strip():
+                add_row(_glued_row(segment[pos : run.end], header, _shift(run, -pos)), None)
+            # else names with no task before them (the issuer signing after the table): no row
             pos = run.end
 
     if marks and marks[0].start > 0:
