@@ -11,7 +11,7 @@ from tasks_app.parsing.deadlines import find_deadline
 from tasks_app.parsing.errors import ParseError
 from tasks_app.parsing.items import after_marker, title_of
 from tasks_app.parsing.numbering import LIST_STYLES, Marker, Numbering, gap_level, marker_at
-from tasks_app.parsing.readers import decode_text, office_kind, read_docx, read_xlsx
+from tasks_app.parsing.readers import decode_text, office_kind, read_csv, read_docx, read_xlsx
 from tasks_app.parsing.text import Restorer, clean_line, fold, to_simplified
 
 PLAN_WORDS = (
@@ -77,6 +77,8 @@ def parse_document(data: bytes, filename: str = "") -> dict:
         raise ParseError("这是一个压缩文件,不是 .docx 或 .xlsx。")
     if data[:5] == b"%PDF-":
         raise ParseError("暂不支持 PDF,请上传 .docx、.xlsx 或复制粘贴正文。")
+    if filename.lower().endswith(".csv"):
+        return _parse_sheets([read_csv(data)])
     return parse_text(decode_text(data))
 
 

@@ -2,32 +2,56 @@
 
 find_table(rows) -> (header row index, {column: index}) | None
 table_tasks(rows, columns, year) -> the outline's tasks
-flat_table_items(text, year) -> the tasks of a task table flattened into text, or None
+cell_units(cell) -> the unit names in one cell (glued names split, see names.py)
+flat_table_items(text, year) -> the tasks of a task table flattened into text, or None (flat.py)
+table_preamble(text) -> the text before a flattened table's header row
 """
 
 from __future__ import annotations
 
+import re
+
 from tasks_app.parsing import clauses
 from tasks_app.parsing.deadlines import find_deadline, table_deadline
 from tasks_app.parsing.errors import ParseError
+from tasks_app.parsing.flat import cell_deadline
+from tasks_app.parsing.flat import flat_table_items as _flat_table_items
 from tasks_app.parsing.items import after_marker, title_of
+from tasks_app.parsing.names import split_glued
 from tasks_app.parsing.numbering import marker_at
 from tasks_app.parsing.text import squeeze
 
 COLUMNS = {
     "number": ("序号", "编号"),
-    "title": ("工作任务", "主要任务", "任务内容", "重点任务", "工作事项", "任务名称", "工作内容"),
+    "title": (
+        "工作任务",
+        "主要任务",
+        "任务内容",
+        "重点任务",
+        "工作事项",
+        "任务名称",
+        "工作内容",
+        "项目名称",
+        "整改目标",
+        "整改措施",
+        "具体任务",
+        "目标任务",
+    ),
     "text": ("具体措施", "工作要求", "工作措施", "具体内容", "目标要求", "主要内容", "工作目标"),
     "lead": ("牵头单位", "牵头部门"),
     "responsible": ("主要责任单位", "责任单位", "配合单位", "责任部门", "协办单位", "参与单位"),
     "deadline": ("完成时限", "时间节点", "完成时间", "时限要求", "时限"),
 }
 
+PERSON_COLUMN = re.compile(r"负责人|联系人|联系方式|领导|责任人|任务来源")
+
 
 def header_map(row: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, cell in enumerate(row):
         name = squeeze(cell)
+        if PERSON_COLUMN.search(name):
+            continue  # 牵头领导, 责任单位负责人, 联系人, 任务来源: never units, never the title
         for column, words in COLUMNS.items():
             if column not in found and any(name.startswith(word) for word in words):
                 found[column] = index
@@ -80,13 +104,9 @@ def table_tasks(rows: list[list[str]], columns: dict[str, int], year: int | None
             continue
         number = number or str(len([t for t in tasks if t["level"] == (2 if section else 1)]) + 1)
         ref = f"{section['ref']}/{number}" if section else number
-        units = [
-            *[{"name": n, "role": "lead"} for n in clauses.split_units(cell(row, "lead"))],
-            *[
-                {"name": n, "role": "responsible"}
-                for n in clauses.split_units(cell(row, "responsible"))
-            ],
-        ]
+        units = cell_unit_roles(cell(row, "lead"), "lead") + cell_unit_roles(
+            cell(row, "responsible"), "responsible"
+        )
         item = _table_task(
             ref, number, 2 if section else 1, title or title_of(text), text, units, None
         )
@@ -95,6 +115,24 @@ def table_tasks(rows: list[list[str]], columns: dict[str, int], year: int | None
     if not [t for t in tasks if t["level"] == (2 if sections else 1)]:
         raise ParseError("表格中没有任务行。")
     return dedupe_units(tasks)
+
+
+def cell_units(text: str) -> list[str]:
+    """The unit names in one cell: split on separators, then names glued without one."""
+    return [name for part in clauses.split_units(text) for name in split_glued(part)]
+
+
+def cell_unit_roles(text: str, role: str) -> list[dict]:
+    """A unit cell's units with their roles: the column's role, unless the cell marks its leads
+    (区经发局牵头,区交建局… / A会同B / 市发改委(牵头)) as a 责任单位 cell may."""
+    if role == "responsible" and re.search("牵头|会同", text):
+        text = re.sub(r"[(（]牵头[)）]", "牵头", text)
+        return [
+            {"name": name, "role": ref.role}
+            for ref in clauses.parse_clause(text)
+            for name in split_glued(ref.name)
+        ]
+    return [{"name": name, "role": role} for name in cell_units(text)]
 
 
 def _table_task(ref, number, level, title, text, units, deadline) -> dict:
@@ -116,15 +154,18 @@ def _extend(item: dict, row: list[str], cell, year: int | None) -> None:
     extra = cell(row, "text")
     if extra and extra not in item["text"]:
         item["text"] = f"{item['text']}\n{extra}".strip()
-    for role, column in (("lead", "lead"), ("responsible", "responsible")):
-        for name in clauses.split_units(cell(row, column)):
-            item["units"].append({"name": name, "role": role})
+    for role in ("lead", "responsible"):
+        item["units"] += cell_unit_roles(cell(row, role), role)
     if not item["deadline"]:
         _set_deadline(item, cell(row, "deadline"), year)
 
 
 def _set_deadline(item: dict, wording: str, year: int | None) -> None:
-    deadline = table_deadline(wording, year) if wording else find_deadline(item["text"], year)
+    if wording:  # a 完成时限 cell: 3月, 全年, 2019年6月30日 (a date-typed cell), 第三季度, 长期坚持
+        item["deadline"], item["deadline_text"] = cell_deadline(wording, year)
+        item["report_cycle"] = table_deadline(wording, year).cycle
+        return
+    deadline = find_deadline(item["text"], year)
     item["deadline"] = deadline.date.isoformat() if deadline.date else None
     item["deadline_text"] = deadline.text or None
     item["report_cycle"] = deadline.cycle
@@ -146,7 +187,16 @@ def dedupe_units(tasks: list[dict]) -> list[dict]:
 def flat_table_items(text: str, year: int | None) -> list[dict] | None:
     """The tasks of a task table whose cells a web page ran together, or None if `text` holds none.
 
-    `text` is one numbered part of a document (or a whole document without item numbers).
-    Not written yet: no flattened table is recognised.
+    `text` is one numbered part of a document, or a whole document (a covering notice before
+    the table is skipped), after text.fold(). A task table has a header row naming a task
+    column and a unit column; see flat.py for how rows and cells are told apart.
     """
-    return None
+    return _flat_table_items(text, year)
+
+
+def table_preamble(text: str) -> str:
+    """The text before a flattened task table's header row (the covering notice and title)."""
+    from tasks_app.parsing.flat import find_header
+
+    header = find_header(text)
+    return text[: header.start] if header else text
