@@ -14,6 +14,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tasks_app.parsing import ParseError, parse_document, parse_text
+from tests.test_parser_readers import HOSTILE_CSV
+from tests.test_parser_tables import HOSTILE as HOSTILE_TABLES
+from tests.test_parser_tables import REPEATED_HEADERS
 
 # Characters the parser reacts to, and a few it does not.
 SPECIAL = list(
@@ -147,6 +150,12 @@ def test_adversarial_text_gives_an_outline_or_a_parse_error_in_bounded_time(text
 
 
 @PROPERTY
+@given(st.sampled_from([*HOSTILE_TABLES, REPEATED_HEADERS]))
+def test_hostile_flattened_tables_give_an_outline_or_a_parse_error_in_bounded_time(text):
+    check(text)
+
+
+@PROPERTY
 @given(
     st.one_of(
         st.binary(max_size=2000),
@@ -155,6 +164,7 @@ def test_adversarial_text_gives_an_outline_or_a_parse_error_in_bounded_time(text
     ),
     st.sampled_from(["plan.txt", "plan.docx", "plan.xlsx", "plan.csv", ""]),
 )
+@example(HOSTILE_CSV, "x.csv")
 def test_any_bytes_give_an_outline_or_a_parse_error(data, filename):
     try:
         outline = parse_document(data, filename)

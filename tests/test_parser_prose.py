@@ -276,3 +276,18 @@ def test_text_without_items_asks_the_table_reader_before_refusing(monkeypatch):
     with pytest.raises(ParseError):
         parse_text("示范市通知\n请各单位认真落实。\n")
     assert seen
+
+
+def test_a_number_repeated_under_one_parent_gets_a_unique_ref_and_a_warning():
+    from tasks_app.parsing.outline import _unique_refs
+
+    tasks = [
+        {"ref": "一"},
+        {"ref": "一/1"},
+        {"ref": "一/1"},
+        {"ref": "一/1/(1)"},
+        {"ref": "一/1/(1)"},
+    ]
+    refs = [t["ref"] for t in _unique_refs(tasks)]
+    assert refs == ["一", "一/1", "一/1~2", "一/1~2/(1)", "一/1~2/(1)~2"]
+    assert "重复" in tasks[2]["warnings"][0] and "warnings" not in tasks[3]

@@ -154,13 +154,12 @@ def test_xlsx_lead_cell_with_glued_names_is_split():
     ]
 
 
-def test_csv_separator_guess_is_fast_on_hostile_quotes():
-    import time
+HOSTILE_CSV = ('"a,' * 30_000).encode()  # csv.Sniffer took 11-15 s on this
 
-    started = time.perf_counter()
-    with pytest.raises(ParseError):
-        parse_document(('"a,' * 30_000).encode(), "x.csv")
-    assert time.perf_counter() - started < 1.0
+
+def test_csv_with_hostile_quotes_is_a_parse_error():
+    with pytest.raises(ParseError):  # time bound: test_parser_properties
+        parse_document(HOSTILE_CSV, "x.csv")
 
 
 def test_xlsx_responsible_cell_that_marks_its_leads():

@@ -5,7 +5,6 @@ Every example here is invented, in the genre of the notices the parser reads.
 
 import contextlib
 import random
-import time
 
 import pytest
 
@@ -322,12 +321,13 @@ def _hostile():
     yield HEADER + "".join(rng.choice(alphabet) for _ in range(100_000))
 
 
-@pytest.mark.parametrize("text", list(_hostile()), ids=lambda t: t[20:30])
-def test_hostile_100k_input_is_linear_and_raises_nothing(text):
-    started = time.perf_counter()
+HOSTILE = list(_hostile())  # also explicit examples, with a time bound, in test_parser_properties
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=lambda t: t[20:30])
+def test_hostile_100k_input_raises_nothing_but_parse_error(text):
     with contextlib.suppress(ParseError):  # the only exception allowed
         flat_table_items(text, None)
-    assert time.perf_counter() - started < 1.0
 
 
 def test_deadline_column_before_the_unit_column():
@@ -412,11 +412,13 @@ def test_deadline_cells_with_day_and_year_end():
     assert items["2"]["deadline"] == "2027-12-31"
 
 
-def test_many_repeated_headers_stay_linear():
-    text = ("序号工作任务牵头单位责任单位工作要求。" + "1.任务市财政局市审计局,各县区。") * 2500
-    started = time.perf_counter()
-    flat_table_items(text, None)
-    assert time.perf_counter() - started < 1.0
+REPEATED_HEADERS = (
+    "序号工作任务牵头单位责任单位工作要求。" + "1.任务市财政局市审计局,各县区。"
+) * 2500
+
+
+def test_many_repeated_headers_raise_nothing():
+    flat_table_items(REPEATED_HEADERS, None)  # time bound: test_parser_properties
 
 
 def test_task_source_column_is_not_part_of_the_title_nor_a_unit():

@@ -132,7 +132,27 @@ def _parse_folded(text: str) -> dict:
         tasks += [_prefixed(label, task) for task in _part_tasks(part, year)]
     if len(tasks) > MAX_ITEMS:
         raise ParseError(f"条目超过 {MAX_ITEMS} 条,请拆分文件后再导入。")
-    return {**header, "tasks": tasks}
+    return {**header, "tasks": _unique_refs(tasks)}
+
+
+def _unique_refs(tasks: list[dict]) -> list[dict]:
+    """Every ref once: a number repeated under the same parent becomes `3~2` (with a warning),
+    and the items under it follow it, so each child still names the parent before it."""
+    seen: set[str] = set()
+    latest: dict[str, str] = {}  # ref as numbered -> ref given, for the last item so numbered
+    for task in tasks:
+        written = task["ref"]
+        parent, _, last = written.rpartition("/")
+        ref = f"{latest[parent]}/{last}" if parent in latest else written
+        if ref in seen:
+            base, n = ref, 2
+            while ref in seen:
+                ref, n = f"{base}~{n}", n + 1
+            task["warnings"] = [*(task.get("warnings") or []), f"编号“{last}”重复,已记为“{ref}”"]
+        seen.add(ref)
+        latest[written] = ref
+        task["ref"] = ref
+    return tasks
 
 
 def split_parts(text: str) -> list[tuple[str, str]]:
