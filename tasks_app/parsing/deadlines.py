@@ -124,17 +124,39 @@ def find_deadline(text: str, doc_year: int | None) -> Deadline:
     return Deadline(None, relative.group(0) if relative else "", cycle)
 
 
+# A 完成时限 cell that is a whole date: 2019年6月30日, 2019-06-30, 2019/6/30, 2019.06.30 前.
+FULL_DATE_CELL = re.compile(
+    r"(\d{4})(?:年|-|/|\.)(\d{1,2})(?:月|-|/|\.)(\d{1,2})日?(?:\s*0{1,2}:00(?::00)?)?(?:前|之前|以前)?"
+)
+DAY_CELL = re.compile(r"(\d{1,2})月(\d{1,2})日(?:前|之前|以前)?")
+MONTH_CELL = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前|以前)?")
+YEAR_CELL = re.compile(r"(?:(\d{4})年)?(?:全年|年内|年底前?)")
+
+
 def table_deadline(cell: str, doc_year: int | None) -> Deadline:
-    """A deadline column's cell: adds the table forms 3月 (end of March) and 全年."""
+    """A deadline column's cell: a whole date, 6月15日, 3月 / 3月底前 (end of March), 全年 /
+    年内 / 年底前 (31 December), else the prose rules (第三季度, 上半年; 长期坚持 gives none)."""
     cell = cell.strip()
-    if doc_year is not None:
-        month = re.fullmatch(r"(\d{1,2})月(?:份)?", cell)
-        if month and 1 <= int(month.group(1)) <= 12:
-            return Deadline(_month_end(doc_year, int(month.group(1))), cell)
-        if re.fullmatch(r"全年|年内|\d{4}年全年", cell):
-            year = int(cell[:4]) if cell[:4].isdigit() else doc_year
-            return Deadline(dt.date(year, 12, 31), cell)
+    if not cell:
+        return Deadline(None, "")
+    if full := FULL_DATE_CELL.fullmatch(cell):
+        return Deadline(_date_or_none(int(full[1]), int(full[2]), int(full[3])), cell)
+    if (day := DAY_CELL.fullmatch(cell)) and doc_year is not None:
+        return Deadline(_date_or_none(doc_year, int(day[1]), int(day[2])), cell)
+    month = MONTH_CELL.fullmatch(cell)
+    if month and (month[1] or doc_year) and 1 <= int(month[2]) <= 12:
+        return Deadline(_month_end(int(month[1] or doc_year), int(month[2])), cell)
+    whole_year = YEAR_CELL.fullmatch(cell)
+    if whole_year and (whole_year[1] or doc_year):
+        return Deadline(dt.date(int(whole_year[1] or doc_year), 12, 31), cell)
     deadline = find_deadline(cell, doc_year)
     if deadline.date is None and not deadline.text:
         return Deadline(None, cell, deadline.cycle)
     return deadline
+
+
+def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None

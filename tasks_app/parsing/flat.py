@@ -23,7 +23,6 @@ name can end.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import itertools
 import re
@@ -444,9 +443,6 @@ def find_run(
 
 # --- deadlines in cells -----------------------------------------------------------------------
 
-FULL_DATE = re.compile(
-    r"(\d{4})(?:年|-|/|\.)(\d{1,2})(?:月|-|/|\.)(\d{1,2})日?(?:\s*0{1,2}:00(?::00)?)?(?:前|之前|以前)?"
-)
 DEADLINE_CELL = re.compile(
     r"(?:\d{4}年)?(?:\d{1,2}月(?:\d{1,2}日)?(?:份)?(?:底|末)?(?:前|之前|以前)?"
     r"|全年|年内|年?底前?|年?末前?|上半年|下半年|第[一二三四]季度(?:末|底)?(?:前)?"
@@ -455,33 +451,6 @@ DEADLINE_CELL = re.compile(
 YEAR_TARGET = re.compile(r"(?<![每前今明去])全年(?:要|力争|争取)?(?:实现|完成|达到|新增|累计)")
 MIN_YEAR, MAX_YEAR = 1900, 2999
 DOC_YEAR = re.compile(r"(20\d\d|19\d\d)\s*年")
-
-
-def cell_deadline(cell: str, year: int | None) -> tuple[str | None, str | None]:
-    """A 完成时限 cell as (ISO date or None, wording)."""
-    cell = cell.strip()
-    if not cell:
-        return None, None
-    full = FULL_DATE.fullmatch(cell)
-    if full:
-        try:
-            return dt.date(int(full[1]), int(full[2]), int(full[3])).isoformat(), cell
-        except ValueError:
-            return None, cell
-    day = re.fullmatch(r"(\d{1,2})月(\d{1,2})日(?:前|之前|以前)?", cell)
-    if day and year is not None:
-        try:
-            return dt.date(year, int(day[1]), int(day[2])).isoformat(), cell
-        except ValueError:
-            return None, cell
-    month = re.fullmatch(r"(?:(\d{4})年)?(\d{1,2})月(?:份)?(?:底|末)?(?:前|之前|以前)?", cell)
-    if month and (month[1] or year) and 1 <= int(month[2]) <= 12:
-        y, mo = int(month[1] or year), int(month[2])
-        return dt.date(y, mo, calendar.monthrange(y, mo)[1]).isoformat(), cell
-    if year is not None and re.fullmatch(r"全年|年内|年底前?|年底", cell):
-        return dt.date(year, 12, 31).isoformat(), cell
-    found = table_deadline(cell, year)
-    return (found.date.isoformat() if found.date else None), (found.text or cell)
 
 
 def text_deadline(text: str, year: int | None) -> tuple[str | None, str | None, str | None]:
@@ -765,7 +734,9 @@ def _with_deadline(task: dict, row: Row, year: int | None) -> dict:
     for _number, body in row.children:
         own = own.replace(body, "")
     if row.deadline_cell:
-        task["deadline"], task["deadline_text"] = cell_deadline(row.deadline_cell, year)
+        found = table_deadline(row.deadline_cell, year)
+        task["deadline"] = found.date.isoformat() if found.date else None
+        task["deadline_text"] = found.text or None
         task["report_cycle"] = find_deadline(own, year).cycle
     else:
         task["deadline"], task["deadline_text"], task["report_cycle"] = text_deadline(own, year)

@@ -14,7 +14,6 @@ import re
 from tasks_app.parsing import clauses
 from tasks_app.parsing.deadlines import find_deadline, table_deadline
 from tasks_app.parsing.errors import ParseError
-from tasks_app.parsing.flat import cell_deadline
 from tasks_app.parsing.flat import flat_table_items as _flat_table_items
 from tasks_app.parsing.items import after_marker, title_of
 from tasks_app.parsing.names import split_glued
@@ -161,14 +160,11 @@ def _extend(item: dict, row: list[str], cell, year: int | None) -> None:
 
 
 def _set_deadline(item: dict, wording: str, year: int | None) -> None:
-    if wording:  # a 完成时限 cell: 3月, 全年, 2019年6月30日 (a date-typed cell), 第三季度, 长期坚持
-        item["deadline"], item["deadline_text"] = cell_deadline(wording, year)
-        item["report_cycle"] = table_deadline(wording, year).cycle
-        return
-    deadline = find_deadline(item["text"], year)
-    item["deadline"] = deadline.date.isoformat() if deadline.date else None
-    item["deadline_text"] = deadline.text or None
-    item["report_cycle"] = deadline.cycle
+    # a 完成时限 cell (3月, 全年, 2019年6月30日, 第三季度, 长期坚持), else the row's own text
+    found = table_deadline(wording, year) if wording else find_deadline(item["text"], year)
+    item["deadline"] = found.date.isoformat() if found.date else None
+    item["deadline_text"] = found.text or None
+    item["report_cycle"] = found.cycle
 
 
 def dedupe_units(tasks: list[dict]) -> list[dict]:
