@@ -501,18 +501,16 @@ def _numbering_warnings(node: Node, previous: dict) -> list[str]:
 
 
 def _finish(nodes: list[Node], doc_year: int | None) -> list[dict]:
-    tasks, seen_refs = [], set()
+    tasks = []
     previous: dict = {}
     for node in nodes:
         warnings = _numbering_warnings(node, previous)
         if node.paras and not node.paras[0] and len(node.paras) > 1:
             node.paras = [node.paras[1], *node.paras[2:]]  # number alone on its line
         parent_ref = node.parent.ref if node.parent else ""
+        # as numbered; a number restarted under the same parent is made unique once, for
+        # every reader, by _unique_refs
         ref = f"{parent_ref}/{node.marker.number}" if parent_ref else node.marker.number
-        base, n = ref, 2
-        while ref in seen_refs:  # numbering restarted under the same parent
-            ref, n = f"{base}~{n}", n + 1
-        seen_refs.add(ref)
         node.ref = ref
         text = "\n".join(p for p in node.paras if p)
         units, _ = clauses.find_clauses(text)
@@ -622,7 +620,8 @@ def _outline_from_table(preamble: list[str], rows: list[list[str]], columns: dic
     header = _header(preamble, [])
     if not header["title"] and preamble:
         header["title"] = preamble[0]
-    return {**header, "tasks": tables.table_tasks(rows, columns, _doc_year(header))}
+    tasks = tables.table_tasks(rows, columns, _doc_year(header))
+    return {**header, "tasks": _unique_refs(tasks)}
 
 
 def _parse_docx(data: bytes) -> dict:
