@@ -279,7 +279,7 @@ def test_text_without_items_asks_the_table_reader_before_refusing(monkeypatch):
 
 
 def test_a_number_repeated_under_one_parent_gets_a_unique_ref_and_a_warning():
-    from tasks_app.parsing.outline import _unique_refs
+    from tasks_app.parsing.refs import unique_refs as _unique_refs
 
     tasks = [
         {"ref": "一"},
