@@ -41,9 +41,11 @@ from django.test.utils import (  # noqa: E402
     teardown_databases,
 )
 
+from notify.mails import reminders_send  # noqa: E402
+from notify.models import Reminder  # noqa: E402
+from notify.services.sweep import reminders_sweep  # noqa: E402
 from regions.models import Region, Unit  # noqa: E402
-from tasks_app.models import Assignment, Reminder, Task, WorkPlan  # noqa: E402
-from tasks_app.services.reminders import reminders_send, reminders_sweep  # noqa: E402
+from tasks_app.models import Assignment, Task, WorkPlan  # noqa: E402
 
 ASSIGNMENTS = int(os.environ.get("ASSIGNMENTS", "100000"))
 SEND = int(os.environ.get("SEND", "2000"))

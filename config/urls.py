@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import health
+from config.moved import MOVED_ADMIN_PATH, moved_admin
+from reporting import apis as reporting_apis
 from tasks_app import apis as task_apis
-from tasks_app import reporting_apis
 from tasks_app import views as task_views
 
 urlpatterns = [
@@ -78,6 +79,11 @@ urlpatterns = [
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # the admin pages of models that moved out of tasks_app (bookmarks, links in old mails)
+    re_path(
+        MOVED_ADMIN_PATH,
+        moved_admin,
+    ),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
 ]

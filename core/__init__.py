@@ -1,2 +1,2 @@
-"""Plumbing every app shares (no domain models): local time for people, spreadsheet
-writing that is safe for user text, and soon the base model and the domain error."""
+"""core: plumbing every app shares, no domain models: the timestamped base model, names,
+the domain error and its HTTP mapping, local time, the one spreadsheet writer, admin scoping."""

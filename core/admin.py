@@ -19,15 +19,16 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Model, QuerySet
 from django.http import HttpResponseNotAllowed
+from simple_history.admin import SimpleHistoryAdmin
 
+from core.history import ReadableHistoryHelper
 from core.params import is_id
 
 
 def may_write(user) -> bool:
-    """Administrators, and coordinators of a region; a leader (or anyone else) only reads."""
-    return user.is_active and (
-        user.is_superuser or (getattr(user, "role", "") == "coordinator" and user.region_id)
-    )
+    """Administrators, and coordinators of a region (User.is_coordinator, the one predicate);
+    a leader (or anyone else) only reads."""
+    return bool(getattr(user, "is_coordinator", False))
 
 
 def may_read(user) -> bool:
@@ -142,6 +143,13 @@ class ScopedHistoryAdmin(ScopedAdmin):
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True
+
+
+class HistoryScopedAdmin(ScopedHistoryAdmin, SimpleHistoryAdmin):
+    """Scoped, with the audit history (who, when, what, why) behind the 历史 button."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistoryHelper(self.model, historical_record)
 
 
 def _safe_changelists_for_installed_admins() -> None:

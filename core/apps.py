@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """Shared plumbing: local-time formatting for pages, documents and mails."""
+    """Shared plumbing (see the package docstring)."""
 
     name = "core"
     verbose_name = "公共组件"

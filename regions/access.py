@@ -7,6 +7,11 @@ from regions.models import Region, Unit, UnitGroup, User
 from regions.selectors import region_subtree_q
 
 
+def is_coordinator(user) -> bool:
+    """The one coordinator predicate (User.is_coordinator); False for an anonymous user."""
+    return bool(getattr(user, "is_coordinator", False))
+
+
 def is_regional(user: User) -> bool:
     return user.role in (User.Role.COORDINATOR, User.Role.LEADER) and user.region_id is not None
 

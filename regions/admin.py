@@ -5,8 +5,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ScopedAdmin, ScopedTabularInline
+from core.models import normalize_name
 from regions import access
-from regions.common import normalize_name
 from regions.models import Alias, Region, Unit, UnitContact, UnitGroup, User
 from regions.selectors import unit_group_members
 from regions.services import user_apply_role, users_unlock

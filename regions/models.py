@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from regions.common import TimeStampedModel
+from core.models import TimeStampedModel
 
 gbt2260_code = RegexValidator(
     r"^\d{6}(\d{3}(\d{3})?)?$", _("区划代码应为 6 位(县级及以上)、9 位或 12 位数字(GB/T 2260)。")
@@ -244,6 +244,14 @@ class User(AbstractUser):
         default=True,
         help_text=_("每周汇总、每日逾期汇总可以退订;到期提醒和督办邮件不能退订。"),
     )
+
+    @property
+    def is_coordinator(self) -> bool:
+        """The one predicate for "may act as a coordinator": an active administrator, or an
+        active coordinator with a region (what they coordinate is that region's subtree)."""
+        return self.is_active and (
+            self.is_superuser or (self.role == self.Role.COORDINATOR and self.region_id is not None)
+        )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
-from regions.common import normalize_name
-from regions.models import Alias, Region, Unit, UnitGroup
+from core.models import normalize_name
+from regions.models import Alias, Region, Unit, UnitContact, UnitGroup, User
 
 # GB/T 2260 has four levels below the country, so a subtree is at most three steps deep.
 _MAX_DEPTH = 3
@@ -183,3 +183,29 @@ def directory_suggestions(
         best = sorted(scored.values(), key=lambda pair: -pair[0])[:limit]
         result[name] = [target for _, target in best]
     return result
+
+
+# --- who receives a unit's mail ------------------------------------------------------------
+
+
+def unit_mail_recipients(unit_id: int, *, digest: bool = False) -> list[str]:
+    """The addresses a unit's mail goes to: its active users' and its contacts'; for a digest,
+    only the users who have not opted out of digests."""
+    users = User.objects.filter(unit_id=unit_id, is_active=True).exclude(email="")
+    if digest:
+        users = users.filter(receives_digests=True)
+    contacts = UnitContact.objects.filter(unit_id=unit_id, role=UnitContact.Role.CONTACT)
+    return sorted(
+        {*users.values_list("email", flat=True), *contacts.values_list("email", flat=True)}
+    )
+
+
+def escalation_mail_recipients(unit_id: int, region_id: int) -> list[str]:
+    """Who hears of an escalation: the unit's leaders (分管领导) and the region's coordinators."""
+    leaders = UnitContact.objects.filter(unit_id=unit_id, role=UnitContact.Role.LEADER)
+    coordinators = User.objects.filter(
+        role=User.Role.COORDINATOR, is_active=True, region_id=region_id
+    ).exclude(email="")
+    return sorted(
+        {*leaders.values_list("email", flat=True), *coordinators.values_list("email", flat=True)}
+    )

@@ -10,8 +10,8 @@ from importlib import resources
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from config.errors import ApplicationError
-from regions.common import normalize_name
+from core.errors import ApplicationError
+from core.models import normalize_name
 from regions.models import Alias, Region, Unit, UnitGroup, User
 
 LEVEL_ORDER = {
@@ -334,7 +334,7 @@ ROLE_GROUPS = {
     "协调员": ("coordinator", {"add", "change", "delete", "view"}),
     "领导": ("leader", {"view"}),
 }
-_ROLE_APPS = ("regions", "tasks_app")
+_ROLE_APPS = ("regions", "tasks_app", "notify", "reporting")
 
 
 @transaction.atomic

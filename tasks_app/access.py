@@ -8,12 +8,12 @@ Anything outside is "not found", never "forbidden", so its existence does not le
 
 from __future__ import annotations
 
-__all__ = ["regions_for_user", "units_for_user"]  # the directory half, re-exported
+__all__ = ["is_coordinator", "regions_for_user", "units_for_user"]  # the directory half
 
 from django.db.models import Q, QuerySet
 
-from config.errors import ForbiddenError, NotFoundError
-from regions.access import is_regional, regions_for_user, units_for_user
+from core.errors import ForbiddenError, NotFoundError
+from regions.access import is_coordinator, is_regional, regions_for_user, units_for_user
 from regions.models import User
 from regions.selectors import region_subtree_q
 from tasks_app.models import (
@@ -25,12 +25,6 @@ from tasks_app.models import (
     Task,
     WorkPlan,
 )
-
-
-def is_coordinator(user: User) -> bool:
-    return user.is_active and (
-        user.is_superuser or (user.role == User.Role.COORDINATOR and user.region_id is not None)
-    )
 
 
 def _region_q(user: User, prefix: str) -> Q:

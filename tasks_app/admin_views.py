@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, NotFoundError
 from regions.models import Region, Unit, UnitGroup, User
 from regions.selectors import region_subtree
+from tasks_app.access import is_coordinator
 from tasks_app.models import ImportJob
 from tasks_app.parsing.clauses import COLLECTIVE, split_units
 from tasks_app.services.import_plan import import_preview
@@ -27,12 +28,6 @@ from tasks_app.services.imports import (
 )
 
 _ENVELOPE = 64 * 1024
-
-
-def may_import(user: User) -> bool:
-    return user.is_active and (
-        user.is_superuser or (user.role == User.Role.COORDINATOR and user.region_id is not None)
-    )
 
 
 def _regions_for(user: User):
@@ -74,7 +69,7 @@ class ImportStartForm(forms.Form):
 
 def import_start_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
     user = request.user
-    if not may_import(user):
+    if not is_coordinator(user):
         raise Http404
     if request.method == "POST":
         # Refuse an oversized upload by its declared size, before reading the body.
@@ -149,7 +144,7 @@ def _outline_from_post(job: ImportJob, post) -> tuple[dict, dict[str, str]]:
 
 def import_review_view(request: HttpRequest, job_id: int, admin_context: dict) -> HttpResponse:
     user = request.user
-    if not may_import(user):
+    if not is_coordinator(user):
         raise Http404
     try:
         job = import_job_get_for_user(user=user, job_id=job_id)

@@ -8,10 +8,14 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from config.api import ApiView
+from core.api import ApiView
 from core.params import IdParam
-from regions.models import User
-from tasks_app.access import assignment_get_for_user, extension_requests_for_user, reports_for_user
+from tasks_app.access import (
+    assignment_get_for_user,
+    extension_requests_for_user,
+    is_coordinator,
+    reports_for_user,
+)
 from tasks_app.models import Assignment, ExtensionRequest, ProgressReport
 from tasks_app.parse_sandbox import parse_sandboxed
 from tasks_app.selectors import AssignmentFilters, assignment_list
@@ -26,12 +30,7 @@ class IsCoordinator(permissions.BasePermission):
     message = "只有协调员可以执行此操作。"
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and (user.is_superuser or user.role == User.Role.COORDINATOR)
-        )
+        return is_coordinator(request.user)
 
 
 class WorkPlanParseApi(ApiView):

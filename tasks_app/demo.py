@@ -135,8 +135,16 @@ def demo_activity(users: dict[str, User]) -> None:
     )
 
 
-@transaction.atomic
 def demo_load() -> list[DemoLogin]:
+    logins, users, imported = _demo_setup()
+    if imported:
+        # through the services, each its own (durable) transaction, as users would
+        demo_activity(users)
+    return logins
+
+
+@transaction.atomic
+def _demo_setup() -> tuple[list[DemoLogin], dict[str, User], bool]:
     directory_load_bundled("taiyuan")
     directory_load_bundled("yunchuan")
     roles_setup()
@@ -157,9 +165,8 @@ def demo_load() -> list[DemoLogin]:
                 username=username, password=password, role=role, display_name=name, region=region
             )
         logins.append(DemoLogin(username, password, description))
-    if sample_plan_import(user=users["coordinator"]):
-        demo_activity(users)
+    imported = sample_plan_import(user=users["coordinator"]) is not None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({login.username: login.password for login in logins}, indent=2))
     path.chmod(0o600)
-    return logins
+    return logins, users, imported

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from config.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.errors import ApplicationError, ForbiddenError, NotFoundError
 from core.params import bad_query, query_form
 from regions.models import User
 from tasks_app.access import assignment_get_for_user, evidence_get_for_user, plans_for_user

@@ -12,21 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from notify.models import Digest, MailLog, Reminder
 from regions.models import Region, Unit, UnitGroup, User
 from regions.services import user_upsert
-from tasks_app.models import (
-    AssessmentScheme,
-    Assignment,
-    Bulletin,
-    Digest,
-    ExtensionRequest,
-    ImportJob,
-    MailLog,
-    ProgressReport,
-    Reminder,
-    Task,
-    WorkPlan,
-)
+from reporting.models import AssessmentScheme, Bulletin
+from tasks_app.models import Assignment, ExtensionRequest, ImportJob, ProgressReport, Task, WorkPlan
 
 OTHER_PLAN = "别市2026年政务公开工作要点\n一、加强公开\n(一)公开预算。(别市财政局负责落实)\n"
 

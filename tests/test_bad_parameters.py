@@ -9,7 +9,8 @@ import pytest
 from django.core.handlers.wsgi import WSGIRequest
 from django.utils.functional import cached_property
 
-from tasks_app.models import Bulletin, ExportJob, ImportJob
+from reporting.models import Bulletin, ExportJob
+from tasks_app.models import ImportJob
 from tests.test_permissions import _prepare
 from tests.urlconf import RecordingQueryDict, project_routes
 
@@ -36,7 +37,7 @@ def objects(world, settings, tmp_path):
         region=world.region, created_by=world.coordinator, source_text="一、x", status="failed"
     )
     export = ExportJob.objects.create(user=world.coordinator, plan=world.plan, format="csv")
-    from tasks_app.services.bulletins import bulletin_create
+    from reporting.services.bulletins import bulletin_create
 
     bulletin = bulletin_create(
         user=world.coordinator,

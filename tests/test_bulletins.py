@@ -8,17 +8,17 @@ import openpyxl
 import pytest
 
 from regions.models import UnitContact, User
-from tasks_app.models import Assignment, Bulletin, BulletinDelivery
-from tasks_app.services.bulletins import (
+from reporting.documents import bulletin_docx, bulletin_xlsx
+from reporting.mails import bulletin_send
+from reporting.models import Bulletin, BulletinDelivery
+from reporting.services.bulletins import (
     bulletin_create,
     bulletin_current_figures,
-    bulletin_docx,
     bulletin_figures,
     bulletin_publish,
-    bulletin_send,
-    bulletin_xlsx,
     bulletins_draft_monthly,
 )
+from tasks_app.models import Assignment
 from tests.test_progress import history  # noqa: F401 - the known history, as a fixture
 
 YEAR = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
@@ -123,27 +123,27 @@ def test_monthly_drafts_once_per_plan_and_month(world):
 
 def test_bulletins_page_publish_and_download_from_the_admin(client, world, bulletin):
     client.force_login(world.coordinator)
-    listing = client.get("/admin/tasks_app/bulletin/").content.decode()
+    listing = client.get("/admin/reporting/bulletin/").content.decode()
     assert bulletin.title in listing and "Word" in listing
     client.post(
-        "/admin/tasks_app/bulletin/",
+        "/admin/reporting/bulletin/",
         {"action": "publish_selected", "_selected_action": [bulletin.pk]},
     )
     assert Bulletin.objects.get().status == "published"
-    page = client.get(f"/admin/tasks_app/bulletin/{bulletin.pk}/change/").content.decode()
+    page = client.get(f"/admin/reporting/bulletin/{bulletin.pk}/change/").content.decode()
     assert "小店区" in page and 'name="introduction"' not in page  # frozen: read-only
-    download = client.get(f"/admin/tasks_app/bulletin/{bulletin.pk}/download/", {"format": "docx"})
+    download = client.get(f"/admin/reporting/bulletin/{bulletin.pk}/download/", {"format": "docx"})
     assert download.status_code == 200 and download.content[:2] == b"PK"
     client.force_login(world.other_coordinator)
-    assert client.get(f"/admin/tasks_app/bulletin/{bulletin.pk}/download/").status_code == 404
+    assert client.get(f"/admin/reporting/bulletin/{bulletin.pk}/download/").status_code == 404
 
 
 # --- assessment -------------------------------------------------------------------------------
 
 
 def test_assessment_scores_follow_the_documented_formula(world, history):  # noqa: F811
-    from tasks_app.models import AssessmentScheme
-    from tasks_app.services.assessment import assessment
+    from reporting.models import AssessmentScheme
+    from reporting.services.assessment import assessment
 
     AssessmentScheme.objects.create(
         region=world.region,

@@ -7,8 +7,8 @@ from django.db import connection
 from config.celery import BEAT_SCHEDULE
 from config.celery import app as celery_app
 from regions.models import UnitContact, User
-from tasks_app.models import Bulletin, BulletinDelivery
-from tasks_app.services.bulletins import bulletin_publish
+from reporting.models import Bulletin, BulletinDelivery
+from reporting.services.bulletins import bulletin_publish
 from tests.processes import MailWorker
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]

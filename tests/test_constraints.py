@@ -6,13 +6,13 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from notify.models import Reminder
 from regions.models import Region, Unit, User
 from tasks_app.models import (
     Assignment,
     Evidence,
     ExtensionRequest,
     ProgressReport,
-    Reminder,
     Responsibility,
     Task,
     WorkPlan,

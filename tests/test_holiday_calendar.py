@@ -12,15 +12,17 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from notify.mails import reminders_send
+from notify.models import Reminder
+from notify.services.sweep import reminders_sweep
 from regions.models import Region, User
 from regions.services import user_upsert
+from reporting.services.assessment import assessment
 from tasks_app.holidays import parse_notice
-from tasks_app.models import Assignment, HolidayDay, Reminder
+from tasks_app.models import Assignment, HolidayDay
 from tasks_app.selectors import assignments_with_status
 from tasks_app.services import assignments as svc
-from tasks_app.services.assessment import assessment
 from tasks_app.services.calendar import holiday_year_save
-from tasks_app.services.reminders import reminders_send, reminders_sweep
 from tasks_app.workdays import add_workdays, is_workday, unknown_years, workdays_between
 
 D = dt.date
@@ -228,7 +230,7 @@ def test_changing_the_calendar_changes_figures_not_the_reminders_already_sent(
 
 
 def test_only_a_top_region_coordinator_keeps_the_calendar(world, top_coordinator):
-    from config.errors import ForbiddenError
+    from core.errors import ForbiddenError
 
     schedule = parse_notice(NOTICE_2027, 2027)
     with pytest.raises(ForbiddenError):

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from config.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.errors import ApplicationError, ForbiddenError, NotFoundError
 from tasks_app.models import Assignment, ExtensionRequest, ProgressReport
 from tasks_app.services import assignments as svc
 

@@ -16,10 +16,10 @@ import openpyxl
 import pytest
 import time_machine
 
+from reporting.services.assessment import assessment, implementation_report_docx
+from reporting.services.bulletins import bulletin_figures
 from tasks_app.models import Assignment
 from tasks_app.services import assignments as svc
-from tasks_app.services.assessment import assessment, implementation_report_docx
-from tasks_app.services.bulletins import bulletin_figures
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MORNING = dt.datetime(2026, 3, 2, 7, 30, tzinfo=SHANGHAI)  # 2026-03-01 23:30 UTC

@@ -17,9 +17,9 @@ ADMIN_MODELS = [
     "tasks_app/assignment",
     "tasks_app/progressreport",
     "tasks_app/extensionrequest",
-    "tasks_app/reminder",
-    "tasks_app/maillog",
-    "tasks_app/digest",
+    "notify/reminder",
+    "notify/maillog",
+    "notify/digest",
 ]
 
 
@@ -97,7 +97,7 @@ def test_coordinator_opens_every_admin_add_form(client, demo, model):
 
 
 @pytest.mark.parametrize(
-    "model", ["tasks_app/progressreport", "tasks_app/extensionrequest", "tasks_app/reminder"]
+    "model", ["tasks_app/progressreport", "tasks_app/extensionrequest", "notify/reminder"]
 )
 def test_records_made_by_units_or_the_system_cannot_be_added_in_the_admin(client, demo, model):
     assert login(client, demo, "coordinator").get(f"/admin/{model}/add/").status_code == 403

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from regions.models import Region, Unit
+from reporting.progress import ProgressFilters, plan_matrix, progress_by_region, progress_by_unit
 from tasks_app.models import Assignment
-from tasks_app.progress import ProgressFilters, plan_matrix, progress_by_region, progress_by_unit
 from tasks_app.services import assignments as svc
 from tasks_app.workdays import warm_calendar
 
@@ -357,8 +357,8 @@ def test_ledger_csv_starts_with_a_bom_and_matches_the_api(client, world, history
 def test_large_ledger_is_built_by_a_job_with_progress_then_downloaded(
     client, world, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    from tasks_app.models import ExportJob
-    from tasks_app.services.exports import export_job_run
+    from reporting.models import ExportJob
+    from reporting.services.exports import export_job_run
 
     settings.LEDGER_SYNC_MAX_ROWS = 5
     settings.MEDIA_ROOT = tmp_path

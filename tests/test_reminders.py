@@ -11,10 +11,12 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from notify.mails import digests_send, reminders_send
+from notify.models import Digest, MailLog, Reminder, ReminderPolicy
+from notify.services.sweep import reminders_sweep
 from regions.models import UnitContact, User
-from tasks_app.models import Assignment, Digest, MailLog, Reminder, ReminderPolicy
+from tasks_app.models import Assignment
 from tasks_app.services import assignments as svc
-from tasks_app.services.reminders import digests_send, reminders_send, reminders_sweep
 from tasks_app.workdays import is_workday
 
 D = dt.date
@@ -320,10 +322,10 @@ def test_every_sent_mail_is_in_the_coordinators_mail_log(mailed, mailoutbox, cli
     due(mailed, AFTER_HOLIDAY)
     sweep_and_send(BEFORE_HOLIDAY)
     client.force_login(mailed.coordinator)
-    listing = client.get("/admin/tasks_app/maillog/")
+    listing = client.get("/admin/notify/maillog/")
     assert [m.subject for m in listing.context["cl"].result_list] == [mailoutbox[0].subject]
     client.force_login(mailed.other_coordinator)
-    assert list(client.get("/admin/tasks_app/maillog/").context["cl"].result_list) == []
+    assert list(client.get("/admin/notify/maillog/").context["cl"].result_list) == []
 
 
 def test_periodic_report_reminder_counts_back_across_national_day(mailed, mailoutbox):

@@ -8,8 +8,9 @@ from django.db import connection
 
 from config.celery import BEAT_SCHEDULE
 from config.celery import app as celery_app
+from notify.models import MailLog, Reminder
 from regions.models import UnitContact, User
-from tasks_app.models import Assignment, MailLog, Reminder
+from tasks_app.models import Assignment
 from tests.processes import MailWorker
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]

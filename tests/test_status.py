@@ -76,8 +76,8 @@ def test_a_claim_filed_in_time_and_accepted_late_counts_as_on_time(world):
     """The unit's part ends with its claim: a slow review does not make it late."""
     import time_machine
 
-    from tasks_app.progress import ProgressFilters, progress_by_unit
-    from tasks_app.services.assessment import assessment
+    from reporting.progress import ProgressFilters, progress_by_unit
+    from reporting.services.assessment import assessment
 
     svc.assignment_change_due_date(
         user=world.coordinator,

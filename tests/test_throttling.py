@@ -85,7 +85,7 @@ def test_anonymous_api_traffic_is_throttled(client, db, monkeypatch):
 
 
 def test_every_endpoint_of_ours_counts_anonymous_calls_before_refusing_them():
-    from config.api import ApiView
+    from core.api import ApiView
     from tests.urlconf import project_routes
 
     views = [r.callback.cls for r in project_routes() if hasattr(r.callback, "cls")]

@@ -20,7 +20,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, NotFoundError
 from regions.models import User
 from tasks_app.access import (
     assignments_for_user,
@@ -30,12 +30,7 @@ from tasks_app.access import (
     require_own_unit,
     units_for_user,
 )
-from tasks_app.models import (
-    Assignment,
-    Evidence,
-    ExtensionRequest,
-    ProgressReport,
-)
+from tasks_app.models import Assignment, Evidence, ExtensionRequest, ProgressReport
 
 State = Assignment.State
 
@@ -62,7 +57,7 @@ def _save(obj, user: User, reason: str) -> None:
 # --- signing -----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)  # top level: on_commit fires at the real commit
 def assignment_sign(*, user: User, assignment_id: int) -> Assignment:
     assignment = _lock(user, assignment_id)
     require_own_unit(user, assignment)
@@ -222,7 +217,7 @@ def report_create(
 # --- review ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)  # top level: on_commit fires at the real commit
 def report_review(*, user: User, report_id: int, accept: bool, comment: str = "") -> ProgressReport:
     """Accept a completion claim (办结) or return it to the unit with a reason (退回)."""
     require_coordinator(user)
@@ -311,7 +306,7 @@ def extension_request_create(
     return request
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)  # top level: on_commit fires at the real commit
 def extension_request_decide(
     *, user: User, request_id: int, approve: bool, comment: str = ""
 ) -> ExtensionRequest:

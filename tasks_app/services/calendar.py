@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 
-from config.errors import ApplicationError, ForbiddenError
+from core.errors import ApplicationError, ForbiddenError
+from regions.access import is_coordinator
 from regions.models import User
 from tasks_app.holidays import Day
 from tasks_app.models import HolidayDay, HolidayYear
@@ -16,14 +17,7 @@ from tasks_app.workdays import calendar_changed
 def may_edit_calendar(user: User) -> bool:
     """Administrators, and coordinators of a top region (a province, or a city without one
     above it in the directory); everyone else reads the calendar."""
-    return user.is_active and (
-        user.is_superuser
-        or (
-            user.role == User.Role.COORDINATOR
-            and user.region_id is not None
-            and user.region.parent_id is None
-        )
-    )
+    return is_coordinator(user) and (user.is_superuser or user.region.parent_id is None)
 
 
 @transaction.atomic

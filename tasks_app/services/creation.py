@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 
-from config.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, NotFoundError
 from regions.models import User
 from tasks_app.access import require_coordinator, tasks_for_user, units_for_user
 from tasks_app.models import Assignment, Role

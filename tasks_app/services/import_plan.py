@@ -9,8 +9,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from config.errors import ApplicationError
-from regions.common import normalize_name
+from core.errors import ApplicationError
+from core.models import normalize_name
 from regions.models import Region, Unit, UnitGroup
 from regions.selectors import (
     directory_resolve_names,

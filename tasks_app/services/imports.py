@@ -12,11 +12,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from config.errors import ApplicationError, NotFoundError
-from regions.common import normalize_name
+from core.errors import ApplicationError, NotFoundError
+from core.models import normalize_name
+from core.queue import enqueue
 from regions.models import Region, Unit, UnitGroup, User
 from regions.selectors import region_subtree_q
 from regions.services import alias_add_many
+from tasks_app.access import is_coordinator
 from tasks_app.models import (
     Assignment,
     ImportJob,
@@ -278,10 +280,8 @@ def import_job_create(
 def _enqueue_parse(job_id: int) -> None:
     from kombu.exceptions import OperationalError
 
-    from tasks_app.tasks import import_job_parse_task
-
     try:
-        import_job_parse_task.delay(job_id)
+        enqueue("tasks_app.tasks.import_job_parse_task", job_id)
     except OperationalError:
         # The broker is down: parse here rather than leave the job waiting for nobody.
         logger.exception("could not queue the parse of import job %s; parsing inline", job_id)
@@ -335,7 +335,7 @@ def import_job_get_for_user(*, user: User, job_id: int) -> ImportJob:
     """The job, if the user may work on it: its creator's region or below; else not found."""
     jobs = ImportJob.objects.select_related("region", "plan")
     if not user.is_superuser:
-        if user.role != User.Role.COORDINATOR or user.region is None:
+        if not is_coordinator(user):
             raise NotFoundError("导入记录不存在。")
         jobs = jobs.filter(region_subtree_q(user.region, prefix="region__"))
     try:
@@ -356,7 +356,7 @@ def import_job_review(*, job: ImportJob, outline: dict, mapping: dict[str, str])
     return job
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)  # top level: on_commit fires at the real commit
 def import_job_confirm(*, job: ImportJob, user: User, period_end: dt.date | None = None):
     """Create the plan from the reviewed outline; the job then points at it."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)

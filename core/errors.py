@@ -1,4 +1,4 @@
-"""The one domain error type. Services raise it; config.api maps it to HTTP."""
+"""The one domain error type. Services raise it; core.api maps it to HTTP."""
 
 
 class ApplicationError(Exception):

@@ -9,23 +9,23 @@ from django import forms
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from config.errors import NotFoundError
+from core.errors import NotFoundError
 from core.params import ModelChoiceField, bad_query, query_form
 from core.spreadsheets import XLSX_TYPE
 from regions.access import is_regional
 from regions.models import Region, Unit
 from regions.selectors import region_subtree_q
-from tasks_app.access import plans_for_user, regions_for_user
-from tasks_app.models import WorkPlan
-from tasks_app.progress import (
+from reporting.progress import (
     ProgressFilters,
     overdue_list,
     plan_matrix,
     progress_by_region,
     progress_by_unit,
 )
+from reporting.services.exports import export_job_get_for_user, ledger_export
+from tasks_app.access import plans_for_user, regions_for_user
+from tasks_app.models import WorkPlan
 from tasks_app.selectors import LIGHTS, today
-from tasks_app.services.exports import export_job_get_for_user, ledger_export
 from tasks_app.workdays import calendar_warning, workdays_between
 
 
@@ -291,7 +291,7 @@ def export_job_view(request: HttpRequest, job_id: int, admin_context: dict) -> H
 
 
 def assessment_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
-    from tasks_app.services.assessment import FORMULA, assessment, assessment_xlsx, scheme_for
+    from reporting.services.assessment import FORMULA, assessment, assessment_xlsx, scheme_for
 
     _allowed(request)
     form = query_form(AssessmentForm, request, user=request.user)
@@ -330,7 +330,7 @@ def assessment_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
 def implementation_report_view(
     request: HttpRequest, plan_id: int, admin_context: dict
 ) -> HttpResponse:
-    from tasks_app.services.assessment import implementation_report_docx
+    from reporting.services.assessment import implementation_report_docx
 
     _allowed(request)
     plan = plans_for_user(request.user).filter(pk=plan_id).select_related("region").first()

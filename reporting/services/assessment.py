@@ -10,9 +10,10 @@ from core.localtime import date_text, local_date
 from core.spreadsheets import Sheet, xlsx_bytes
 from regions.models import Region, Unit, User
 from regions.selectors import region_subtree_q
+from reporting.models import AssessmentScheme
+from reporting.progress import child_region_of
 from tasks_app.access import assignments_for_user
-from tasks_app.models import AssessmentScheme, Assignment, ProgressReport, Task, WorkPlan
-from tasks_app.progress import child_region_of
+from tasks_app.models import Assignment, ProgressReport, Task, WorkPlan
 from tasks_app.selectors import assignments_with_status, today
 from tasks_app.workdays import workdays_between
 

@@ -7,13 +7,11 @@ from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from config.api import ApiView
-from config.errors import NotFoundError
+from core.api import ApiView
+from core.errors import NotFoundError
 from core.params import IdParam
 from regions.models import Unit
-from tasks_app.access import plans_for_user, regions_for_user
-from tasks_app.models import Assignment
-from tasks_app.progress import (
+from reporting.progress import (
     ProgressFilters,
     overdue_list,
     plan_matrix,
@@ -21,6 +19,8 @@ from tasks_app.progress import (
     progress_by_task,
     progress_by_unit,
 )
+from tasks_app.access import plans_for_user, regions_for_user
+from tasks_app.models import Assignment
 from tasks_app.selectors import today
 from tasks_app.workdays import workdays_between
 

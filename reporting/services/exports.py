@@ -6,11 +6,13 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from config.errors import NotFoundError
+from core.errors import NotFoundError
+from core.queue import enqueue
 from regions.models import User
+from reporting.ledger import ledger_bytes, ledger_queryset, ledger_rows
+from reporting.models import ExportJob
 from tasks_app.access import plans_for_user
-from tasks_app.ledger import ledger_bytes, ledger_queryset, ledger_rows
-from tasks_app.models import ExportJob, WorkPlan
+from tasks_app.models import WorkPlan
 
 
 def _plan(user: User, plan_id: int) -> WorkPlan:
@@ -29,9 +31,8 @@ def ledger_export(
     if queryset.count() <= settings.LEDGER_SYNC_MAX_ROWS:
         return plan, ledger_bytes(ledger_rows(queryset), fmt, plan.title), None
     job = ExportJob.objects.create(user=user, plan=plan, format=fmt)
-    from tasks_app.tasks import ledger_export_task
 
-    transaction.on_commit(lambda: ledger_export_task.delay(job.pk))
+    transaction.on_commit(lambda: enqueue("tasks_app.tasks.ledger_export_task", job.pk))
     return plan, None, job
 
 

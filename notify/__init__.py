@@ -1,0 +1,2 @@
+"""notify: telling people. Reminder policy, the morning sweep, digests, the mail log, and the
+one outbox every outgoing message goes through (claim, re-check, send, stamp, retry)."""

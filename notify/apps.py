@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class NotifyConfig(AppConfig):
+    """Reminders, digests, the mail log and the outbox (see the package docstring)."""
+
+    name = "notify"
+    verbose_name = "提醒与通知"
+
+    def ready(self) -> None:
+        from notify import mails  # noqa: F401  (registers the reminder and digest outbox kinds)

@@ -1,0 +1,200 @@
+"""Reminders, digests and the mail log: the rows of the outbox and what was sent."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import TimeStampedModel
+from regions.models import Region, Unit
+from tasks_app.models import Assignment, WorkPlan, in_choices
+
+
+class ReminderKind(models.TextChoices):
+    BEFORE_DUE = "before_due", _("到期前提醒")
+    DUE_TODAY = "due_today", _("到期当日提醒")
+    OVERDUE = "overdue", _("逾期催办")
+    ESCALATION = "escalation", _("逾期督办(升级)")
+    PERIODIC_REPORT = "periodic_report", _("定期反馈提醒")
+
+
+class Reminder(TimeStampedModel):
+    """One reminder of one kind for one assignment on one day: the idempotency key.
+
+    `unit` and `due_date` are what the sweep saw; if the assignment has since been
+    reassigned, extended or finished, the sender cancels instead of mailing.
+    """
+
+    Kind = ReminderKind
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("交办事项"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(_("类型"), max_length=24, choices=Kind.choices)
+    scheduled_for = models.DateField(_("提醒日期"))
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+", null=True
+    )
+    due_date = models.DateField(_("当时期限"), null=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        db_table = "tasks_app_reminder"  # the table it had in tasks_app
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒")
+        ordering = ["-scheduled_for"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "kind", "scheduled_for"], name="reminder_once_per_day"
+            ),
+            models.CheckConstraint(
+                condition=in_choices("kind", ReminderKind), name="reminder_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=True) | Q(cancelled_at__isnull=True),
+                name="reminder_sent_or_cancelled",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["scheduled_for", "sent_at"], name="reminder_pending_idx"),
+            models.Index(fields=["assignment", "kind", "-scheduled_for"], name="reminder_last_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.get_kind_display()} {self.scheduled_for}"
+
+
+class ReminderPolicy(TimeStampedModel):
+    """When a plan's units are reminded; a plan without one uses the defaults."""
+
+    plan = models.OneToOneField(
+        WorkPlan,
+        verbose_name=_("工作要点"),
+        on_delete=models.CASCADE,
+        related_name="reminder_policy",
+    )
+    before_days = models.CharField(
+        _("到期前提醒(工作日)"),
+        max_length=32,
+        default="5,1",
+        help_text=_("到期前第几个工作日提醒,逗号分隔,如“5,1”。"),
+    )
+    on_due_date = models.BooleanField(_("到期当日提醒"), default=True)
+    overdue_every = models.PositiveSmallIntegerField(_("逾期后每隔几个工作日催办"), default=2)
+    escalate_after = models.PositiveSmallIntegerField(
+        _("逾期几个工作日后升级督办"),
+        default=5,
+        help_text=_("升级督办发给单位的分管领导联系人和协调员。"),
+    )
+    periodic_before = models.PositiveSmallIntegerField(_("定期反馈前几个工作日提醒"), default=2)
+
+    class Meta:
+        db_table = "tasks_app_reminderpolicy"  # the table it had in tasks_app
+        verbose_name = _("提醒规则")
+        verbose_name_plural = _("提醒规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overdue_every__gte=1), name="policy_overdue_every_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(escalate_after__gte=1), name="policy_escalate_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} 的提醒规则"
+
+
+class DigestKind(models.TextChoices):
+    UNIT_WEEKLY = "unit_weekly", _("单位每周汇总")
+    COORDINATOR_DAILY = "coordinator_daily", _("协调员每日逾期汇总")
+
+
+class Digest(TimeStampedModel):
+    """One summary mail: a unit's weekly digest or a coordinator's daily overdue summary."""
+
+    Kind = DigestKind
+
+    kind = models.CharField(_("类型"), max_length=24, choices=DigestKind.choices)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("单位"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("协调员"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    scheduled_for = models.DateField(_("日期"), help_text=_("每周汇总记为该周的周一。"))
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        db_table = "tasks_app_digest"  # the table it had in tasks_app
+        verbose_name = _("汇总邮件")
+        verbose_name_plural = _("汇总邮件")
+        ordering = ["-scheduled_for"]
+        constraints = [
+            models.CheckConstraint(
+                condition=in_choices("kind", DigestKind), name="digest_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="unit_weekly", unit__isnull=False, user__isnull=True)
+                | Q(kind="coordinator_daily", user__isnull=False, unit__isnull=True),
+                name="digest_target_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "unit", "scheduled_for"],
+                condition=Q(unit__isnull=False),
+                name="digest_unit_once",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "user", "scheduled_for"],
+                condition=Q(user__isnull=False),
+                name="digest_user_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.unit or self.user} {self.scheduled_for}"
+
+
+class MailLog(models.Model):
+    """Every mail the system sent: what, to whom, when (the coordinator's mail log)."""
+
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True, db_index=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("区划"), on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=24)
+    recipients = models.TextField(_("收件人"))
+    subject = models.CharField(_("主题"), max_length=255)
+    body = models.TextField(_("正文"))
+    reminder = models.ForeignKey(
+        Reminder, verbose_name=_("提醒"), on_delete=models.SET_NULL, null=True, related_name="mails"
+    )
+    digest = models.ForeignKey(
+        Digest, verbose_name=_("汇总"), on_delete=models.SET_NULL, null=True, related_name="mails"
+    )
+
+    class Meta:
+        db_table = "tasks_app_maillog"  # the table it had in tasks_app
+        verbose_name = _("邮件记录")
+        verbose_name_plural = _("邮件记录")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,247 @@
+"""The reminder sweep: decide what is due today and record it; `notify.mails` sends it.
+
+The sweep is set-based: a handful of queries per reminder rule whatever the number of
+assignments, each writing rows under the unique (assignment, kind, day) constraint with
+ignore_conflicts, so two sweeps at once, or one run twice, create each reminder once.
+Sending happens in Celery after commit, through the outbox (`notify.outbox`): each row is
+claimed with skip_locked, re-checked against the assignment as the sweep saw it (not done,
+not reassigned, not extended), sent and stamped in one transaction.
+
+While a completion claim waits for review (待审核) the unit is not chased: no reminder,
+overdue notice, escalation or periodic-report reminder, and the item leaves its weekly
+digest. The coordinators are reminded to review instead: their daily summary lists the
+claims waiting, oldest first, beside the overdue items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from notify.models import Digest, Reminder, ReminderPolicy
+from notify.outbox import outbox_enqueue
+from regions.models import User
+from tasks_app.models import Assignment, ReportCycle
+from tasks_app.workdays import add_workdays, is_workday
+
+logger = logging.getLogger(__name__)
+Kind = Reminder.Kind
+State = Assignment.State
+# nothing to chase the unit for: done, or its completion claim waits for review
+WAITING_OR_DONE = (State.DONE, State.SUBMITTED)
+
+
+@dataclass(frozen=True)
+class Policy:
+    before_days: tuple[int, ...] = (5, 1)
+    on_due_date: bool = True
+    overdue_every: int = 2
+    escalate_after: int = 5
+    periodic_before: int = 2
+
+    @classmethod
+    def of(cls, row: ReminderPolicy) -> Policy:
+        days = tuple(
+            sorted(
+                {
+                    int(d)
+                    for d in row.before_days.replace("，", ",").split(",")
+                    if d.strip().isdigit() and int(d) > 0
+                }
+            )
+        )
+        return cls(
+            days, row.on_due_date, row.overdue_every, row.escalate_after, row.periodic_before
+        )
+
+
+@dataclass
+class SweepResult:
+    day: dt.date
+    workday: bool
+    created: dict[str, int] = field(default_factory=dict)
+    queued: int = 0
+    digests_queued: int = 0
+    reminder_ids: list[int] = field(default_factory=list)
+    digest_ids: list[int] = field(default_factory=list)
+
+
+def _policy_groups() -> list[tuple[Policy, Q]]:
+    """Plans grouped by their reminder policy: (policy, Q on assignments) pairs."""
+    plans_by_policy: dict[Policy, list[int]] = defaultdict(list)
+    for row in ReminderPolicy.objects.all():
+        plans_by_policy[Policy.of(row)].append(row.plan_id)
+    groups = []
+    default = Policy()
+    default_q = Q(task__plan__reminder_policy__isnull=True)
+    if default in plans_by_policy:
+        default_q |= Q(task__plan_id__in=plans_by_policy.pop(default))
+    groups.append((default, default_q))
+    groups += [(policy, Q(task__plan_id__in=plans)) for policy, plans in plans_by_policy.items()]
+    return groups
+
+
+def _between(day: dt.date, workdays: int) -> tuple[dt.date, dt.date]:
+    """Due dates that are exactly `workdays` working days after `day` fall in [start, end)."""
+    return add_workdays(day, workdays), add_workdays(day, workdays + 1)
+
+
+def _rule_querysets(today: dt.date, policy: Policy, scope: Q) -> list[tuple[str, QuerySet]]:
+    open_ = (
+        Assignment.objects.filter(scope)
+        .exclude(state__in=WAITING_OR_DONE)
+        .filter(task__plan__status="active")
+    )
+    rules: list[tuple[str, QuerySet]] = []
+    for days in policy.before_days:
+        start, end = _between(today, days)
+        rules.append((Kind.BEFORE_DUE, open_.filter(due_date__gte=start, due_date__lt=end)))
+    if policy.on_due_date:
+        # due today, or on the holidays right after it (no mail goes out on those)
+        rules.append(
+            (Kind.DUE_TODAY, open_.filter(due_date__gte=today, due_date__lt=add_workdays(today, 1)))
+        )
+    every = add_workdays(today, -policy.overdue_every)
+    recent_overdue = Reminder.objects.filter(
+        assignment=OuterRef("pk"), kind=Kind.OVERDUE, scheduled_for__gt=every
+    )
+    rules.append((Kind.OVERDUE, open_.filter(due_date__lte=every).exclude(Exists(recent_overdue))))
+    escalated = Reminder.objects.filter(assignment=OuterRef("pk"), kind=Kind.ESCALATION)
+    rules.append(
+        (
+            Kind.ESCALATION,
+            open_.filter(due_date__lte=add_workdays(today, -policy.escalate_after)).exclude(
+                Exists(escalated)
+            ),
+        )
+    )
+    periodic = _periodic_q(today, policy.periodic_before)
+    if periodic is not None:
+        cycled = open_.annotate(
+            cycle=Coalesce(
+                NullIf("task__report_cycle", Value("")),
+                NullIf("task__plan__report_cycle", Value("")),
+            )
+        )
+        rules.append((Kind.PERIODIC_REPORT, cycled.filter(periodic)))
+    return rules
+
+
+def _periodic_q(today: dt.date, before: int) -> Q | None:
+    """Assignments whose next reporting day is `before` working days away and who have not
+    reported since the reporting day before it; one condition per (cycle, day) that fits."""
+    start, end = _between(today, before)
+    conditions = Q()
+    found = False
+    cycles = ((ReportCycle.MONTHLY, 1), (ReportCycle.QUARTERLY, 3))
+    for cycle, step in cycles:
+        months = range(step, 13, step)
+        for day in range(1, 29):
+            for year in (today.year, today.year + 1):
+                for month in months:
+                    upcoming = dt.date(year, month, day)
+                    if not start <= upcoming < end:
+                        continue
+                    found = True
+                    previous = _months_before(upcoming, step)
+                    since = timezone.make_aware(
+                        dt.datetime.combine(previous + dt.timedelta(days=1), dt.time.min)
+                    )
+                    conditions |= Q(cycle=cycle, task__plan__report_day=day) & (
+                        Q(last_report_at__isnull=True) | Q(last_report_at__lt=since)
+                    )
+    return conditions if found else None
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, day.day)
+
+
+def reminders_sweep(*, today: dt.date | None = None, enqueue: bool = True) -> SweepResult:
+    """Record today's reminders and digests, then queue their sending after commit."""
+    today = today or timezone.localdate()
+    result = SweepResult(day=today, workday=is_workday(today))
+    if not result.workday:
+        return result  # nothing goes out on a non-working day
+    with transaction.atomic():
+        for policy, scope in _policy_groups():
+            for kind, queryset in _rule_querysets(today, policy, scope):
+                recorded = Reminder.objects.filter(
+                    assignment=OuterRef("pk"), kind=kind, scheduled_for=today
+                )
+                queryset = queryset.exclude(Exists(recorded))  # a re-run only adds what is new
+                rows = [
+                    Reminder(
+                        assignment_id=pk,
+                        kind=kind,
+                        scheduled_for=today,
+                        unit_id=unit_id,
+                        due_date=due,
+                    )
+                    for pk, unit_id, due in queryset.values_list(
+                        "pk", "unit_id", "due_date"
+                    ).iterator(chunk_size=2000)
+                ]
+                Reminder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+                result.created[kind] = result.created.get(kind, 0) + len(rows)
+        _digests_record(today)
+        pending = list(
+            Reminder.objects.filter(
+                scheduled_for=today, sent_at__isnull=True, cancelled_at__isnull=True
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        digests = list(
+            Digest.objects.filter(
+                scheduled_for__gte=today - dt.timedelta(days=6),
+                sent_at__isnull=True,
+                cancelled_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
+        result.queued, result.digests_queued = len(pending), len(digests)
+        result.reminder_ids, result.digest_ids = pending, digests
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(pending, digests))
+    return result
+
+
+def _enqueue(reminder_ids: list[int], digest_ids: list[int]) -> None:
+    outbox_enqueue("reminder", reminder_ids)
+    outbox_enqueue("digest", digest_ids)
+
+
+def _digests_record(today: dt.date) -> None:
+    """A weekly digest per unit with open work (keyed by the week's Monday, so one a week
+    however many sweeps run), and a daily overdue summary per coordinator."""
+    monday = today - dt.timedelta(days=today.weekday())
+    units = (
+        Assignment.objects.exclude(state__in=WAITING_OR_DONE)
+        .filter(task__plan__status="active")
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+    Digest.objects.bulk_create(
+        [Digest(kind=Digest.Kind.UNIT_WEEKLY, unit_id=pk, scheduled_for=monday) for pk in units],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    coordinators = User.objects.filter(
+        role=User.Role.COORDINATOR, is_active=True, region__isnull=False
+    ).exclude(email="")
+    Digest.objects.bulk_create(
+        [
+            Digest(kind=Digest.Kind.COORDINATOR_DAILY, user_id=pk, scheduled_for=today)
+            for pk in coordinators.values_list("pk", flat=True)
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )

@@ -1,0 +1,156 @@
+"""Admin of assignments: state only through the life cycle; unit and due date through
+services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import (
+    HistoryScopedAdmin,
+)
+from core.errors import ApplicationError
+from tasks_app import access
+from tasks_app.models import (
+    Assignment,
+)
+from tasks_app.selectors import LIGHTS, assignments_with_status
+from tasks_app.services import assignments as services
+from tasks_app.services.creation import assignment_create
+
+
+class LightFilter(admin.SimpleListFilter):
+    title = _("督办状态")
+    parameter_name = "flag"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("已逾期")),
+            ("soon", _("即将到期")),
+            ("unsigned", _("未签收")),
+            ("stalled", _("长期未反馈")),
+            ("missed", _("未按期反馈")),
+        ]
+
+    def queryset(self, request, queryset):
+        return {
+            "overdue": queryset.filter(is_overdue=True),
+            "soon": queryset.filter(is_due_soon=True),
+            "unsigned": queryset.filter(state=Assignment.State.ASSIGNED),
+            "stalled": queryset.filter(is_stalled=True),
+            "missed": queryset.filter(missed_report=True),
+        }.get(self.value(), queryset)
+
+
+class AssignmentForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label=_("变更原因"),
+        required=False,
+        help_text=_("改派单位或调整期限时必填,记入办理记录。"),
+    )
+
+    class Meta:
+        model = Assignment
+        fields = ["task", "unit", "role", "due_date"]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(HistoryScopedAdmin):
+    form = AssignmentForm
+    list_display = [
+        "light_dot",
+        "task",
+        "unit",
+        "role",
+        "state",
+        "progress",
+        "due_date",
+        "last_report_at",
+    ]
+    list_display_links = ["task"]
+    list_filter = [LightFilter, "state", "role", "task__plan", "unit__kind"]
+    search_fields = ["task__title", "task__ref", "unit__short_name", "unit__full_name"]
+    autocomplete_fields = ["task", "unit"]
+    list_select_related = ["task", "unit"]
+    readonly_fields = [
+        "state",
+        "progress",
+        "signed_at",
+        "submitted_at",
+        "done_at",
+        "last_report_at",
+        "page_link",
+    ]
+
+    def scope(self, request):
+        return access.assignments_for_user(request.user)
+
+    def get_queryset(self, request):
+        return assignments_with_status(super().get_queryset(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = list(self.readonly_fields)
+        return [*fixed, "task", "role"] if obj else fixed
+
+    @admin.display(description=_("灯"), ordering="due_date")
+    def light_dot(self, obj) -> str:
+        colours = {
+            "blue": "#2f6fd6",
+            "red": "#d33a2c",
+            "grey": "#9aa0a6",
+            "yellow": "#e8b10c",
+            "green": "#2e9d4f",
+        }
+        light = getattr(obj, "light", "green")
+        style = "display:inline-block;width:.8em;height:.8em;border-radius:50%;background:{}"
+        return format_html(
+            '<span title="{}" style="' + style + '"></span>', LIGHTS[light], colours[light]
+        )
+
+    @admin.display(description=_("单位页面"))
+    def page_link(self, obj) -> str:
+        if not obj.pk:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("assignment_detail", args=[obj.pk]),
+            _("打开办理页面(时间线与材料)"),
+        )
+
+    def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data.get("change_reason", "")
+        try:
+            if not change:
+                created = assignment_create(
+                    user=request.user,
+                    task_id=obj.task_id,
+                    unit_id=obj.unit_id,
+                    due_date=obj.due_date,
+                    role=obj.role,
+                )
+                obj.pk = created.pk
+                return
+            if "unit" in form.changed_data:
+                services.assignment_reassign(
+                    user=request.user, assignment_id=obj.pk, unit_id=obj.unit_id, reason=reason
+                )
+            if "due_date" in form.changed_data:
+                services.assignment_change_due_date(
+                    user=request.user, assignment_id=obj.pk, due_date=obj.due_date, reason=reason
+                )
+        except ApplicationError:
+            raise  # changeform_view rolls back and shows the message
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            target = (
+                reverse("admin:tasks_app_assignment_change", args=[object_id])
+                if object_id
+                else reverse("admin:tasks_app_assignment_add")
+            )
+            return HttpResponseRedirect(target)

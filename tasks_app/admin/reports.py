@@ -1,0 +1,269 @@
+"""Admin of what units file: the review queue of reports, and extension requests."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from core.admin import (
+    HistoryScopedAdmin,
+    ScopedTabularInline,
+)
+from core.errors import ApplicationError
+from tasks_app import access
+from tasks_app.models import (
+    Evidence,
+    ExtensionRequest,
+    ProgressReport,
+)
+from tasks_app.services import assignments as services
+
+
+class EvidenceInline(ScopedTabularInline):
+    model = Evidence
+    fields = ["download", "size", "content_type"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("材料"))
+    def download(self, obj: Evidence) -> str:
+        if obj.file:
+            return format_html(
+                '<a href="{}">{}</a>', reverse("evidence_download", args=[obj.pk]), obj.name
+            )
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', obj.url, obj.url
+        )
+
+
+class ReasonForm(forms.Form):
+    comment = forms.CharField(
+        label=_("理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("理由将告知相关单位。"),
+    )
+
+
+def reason_action(
+    modeladmin, request, queryset, *, action: str, title: str, intro: str, button: str, apply
+):
+    """A bulk action that first asks for one reason, then applies it to every selected row.
+
+    `apply(ids, comment)` returns (done, problems); their messages are shown on the list."""
+    if "apply" in request.POST:
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            done, problems = apply(
+                list(queryset.values_list("pk", flat=True)), form.cleaned_data["comment"]
+            )
+            if done:
+                modeladmin.message_user(request, f"{title}:{done} 项。", messages.SUCCESS)
+            for problem in problems:
+                modeladmin.message_user(request, problem, messages.WARNING)
+            return None
+    else:
+        form = ReasonForm()
+    return TemplateResponse(
+        request,
+        "admin/tasks_app/reason_action.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "form": form,
+            "objects": queryset,
+            "action": action,
+            "title": title,
+            "intro": intro,
+            "button": button,
+        },
+    )
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(HistoryScopedAdmin):
+    list_display = [
+        "assignment",
+        "excerpt",
+        "kind",
+        "progress",
+        "review_status",
+        "author",
+        "created_at",
+    ]
+    list_filter = ["review_status", "kind", "assignment__task__plan"]
+    search_fields = ["text", "assignment__unit__short_name", "assignment__task__title"]
+    list_select_related = ["assignment__task", "assignment__unit", "author"]
+    fields = [
+        "assignment",
+        "author",
+        "kind",
+        "progress",
+        "text",
+        "review_status",
+        "reviewed_by",
+        "reviewed_at",
+        "review_comment",
+    ]
+    readonly_fields = fields
+    inlines = [EvidenceInline]
+    actions = ["accept_selected", "return_selected"]
+    change_form_template = "admin/tasks_app/progressreport/change_form.html"
+    change_list_template = "admin/tasks_app/progressreport/change_list.html"
+
+    def scope(self, request):
+        return access.reports_for_user(request.user)
+
+    @admin.display(description=_("内容"))
+    def excerpt(self, obj: ProgressReport) -> str:
+        return obj.text if len(obj.text) <= 40 else obj.text[:40] + "…"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # reports come from the units
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # nothing lost
+
+    def changelist_view(self, request, extra_context=None):
+        pending = (
+            self.get_queryset(request).filter(review_status=ProgressReport.Review.PENDING).count()
+        )
+        return super().changelist_view(request, {"pending_count": pending, **(extra_context or {})})
+
+    @admin.action(description=_("通过所选办结申请"))
+    def accept_selected(self, request, queryset):
+        done, problems = services.reports_review_many(
+            user=request.user, report_ids=list(queryset.values_list("pk", flat=True)), accept=True
+        )
+        self._report(request, done, problems, "已通过")
+
+    @admin.action(description=_("退回所选办结申请(需填写理由)"))
+    def return_selected(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset.select_related("assignment__task", "assignment__unit"),
+            action="return_selected",
+            title=_("退回办结申请"),
+            intro=_("将退回以下办结申请,事项回到“办理中”,由单位补充后重新提交:"),
+            button=_("退回"),
+            apply=lambda ids, comment: services.reports_review_many(
+                user=request.user, report_ids=ids, accept=False, comment=comment
+            ),
+        )
+
+    def _report(self, request, done: int, problems: list[str], verb: str) -> None:
+        if done:
+            self.message_user(request, f"{verb} {done} 份办结申请。", messages.SUCCESS)
+        for problem in problems:
+            self.message_user(request, problem, messages.WARNING)
+
+    def save_model(self, request, obj, form, change):
+        pass  # a unit's report is not edited here; reviewing happens in changeform_view
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        reviewing = "_accept" in request.POST or "_return" in request.POST
+        if request.method == "POST" and object_id and reviewing:
+            # the review is a top-level (durable) service: run it outside the transaction
+            # the admin opens around a change form
+            return self._review(request, object_id)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _review(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        accept = "_accept" in request.POST
+        try:
+            services.report_review(
+                user=request.user,
+                report_id=obj.pk,
+                accept=accept,
+                comment=request.POST.get("review_comment_input", ""),
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        self.message_user(request, "已通过,事项办结。" if accept else "已退回。", messages.SUCCESS)
+        return HttpResponseRedirect(
+            reverse("admin:tasks_app_progressreport_changelist") + "?review_status__exact=pending"
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The change form is the review page: coordinators only; leaders read it.
+        return access.is_coordinator(request.user) and super().has_change_permission(request, obj)
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(HistoryScopedAdmin):
+    list_display = [
+        "assignment",
+        "previous_due_date",
+        "requested_due_date",
+        "status",
+        "requested_by",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["reason", "assignment__unit__short_name", "assignment__task__title"]
+    list_select_related = ["assignment__task", "assignment__unit", "requested_by"]
+    fields = [
+        "assignment",
+        "requested_by",
+        "previous_due_date",
+        "requested_due_date",
+        "reason",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_comment",
+    ]
+    readonly_fields = fields
+    actions = ["approve_selected", "reject_selected"]
+
+    def scope(self, request):
+        return access.extension_requests_for_user(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("同意所选延期申请"))
+    def approve_selected(self, request, queryset):
+        done, problems = services.extension_requests_decide_many(
+            user=request.user,
+            request_ids=list(queryset.values_list("pk", flat=True)),
+            approve=True,
+        )
+        if done:
+            self.message_user(request, f"已同意 {done} 份延期申请。", messages.SUCCESS)
+        for problem in problems:
+            self.message_user(request, problem, messages.WARNING)
+
+    @admin.action(description=_("不同意所选延期申请(需填写理由)"))
+    def reject_selected(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset.select_related("assignment__task", "assignment__unit"),
+            action="reject_selected",
+            title=_("不同意延期"),
+            intro=_("将不同意以下延期申请,期限不变;理由会显示在单位的事项页面:"),
+            button=_("不同意"),
+            apply=lambda ids, comment: services.extension_requests_decide_many(
+                user=request.user, request_ids=ids, approve=False, comment=comment
+            ),
+        )
