@@ -5,7 +5,7 @@ name queued here is a registered task."""
 from __future__ import annotations
 
 
-def enqueue(task_name: str, *args) -> None:
+def queue_task(task_name: str, *args) -> None:
     """Send `task_name(*args)` to the broker (call it after commit: transaction.on_commit)."""
     from celery import current_app
 

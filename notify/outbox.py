@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from core.queue import enqueue
+from core.queue import queue_task
 from notify.models import MailLog
 
 # What a mail server's refusal (or an unreachable one) raises.
@@ -100,7 +100,7 @@ def outbox_enqueue(kind_name: str, ids: list[int]) -> None:
     """Queue the sending of `ids` in batches of REMINDER_BATCH_SIZE (call after commit)."""
     size = settings.REMINDER_BATCH_SIZE
     for start in range(0, len(ids), size):
-        enqueue("notify.tasks.outbox_send_task", kind_name, ids[start : start + size])
+        queue_task("notify.tasks.outbox_send_task", kind_name, ids[start : start + size])
 
 
 def _deliver(kind: OutboxKind, row, outgoing: Outgoing, smtp) -> bool:

@@ -76,7 +76,7 @@ def test_every_task_a_service_queues_by_name_is_registered():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)
-                and getattr(node.func, "id", "") == "enqueue"
+                and getattr(node.func, "id", "") == "queue_task"
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
             ):

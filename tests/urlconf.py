@@ -46,10 +46,12 @@ def project_routes() -> list[Route]:
     its catch-alls and regular-expression routes."""
     routes = []
     for route in _walk(get_resolver().url_patterns):
-        if route.route.startswith("admin/") and (
-            route.name.endswith(ADMIN_MODEL_VIEWS)
-            or route.name in ("admin:", "admin:app_list", "admin:view_on_site")
-            or "(?P" in route.route
+        if "(?P" in route.route or (
+            route.route.startswith("admin/")
+            and (
+                route.name.endswith(ADMIN_MODEL_VIEWS)
+                or route.name in ("admin:", "admin:app_list", "admin:view_on_site")
+            )
         ):
             continue
         routes.append(route)

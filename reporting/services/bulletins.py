@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError, NotFoundError
 from core.localtime import date_text
+from core.queue import queue_task
 from regions.models import Unit, User
 from reporting.models import Bulletin, BulletinDelivery
 from reporting.progress import FIGURES, Row, child_region_of
@@ -170,7 +171,7 @@ def bulletin_publish(*, user: User, bulletin_id: int, enqueue: bool = True) -> B
         [BulletinDelivery(bulletin=bulletin, unit=u) for u in units], ignore_conflicts=True
     )
     if enqueue:
-        transaction.on_commit(lambda: enqueue("tasks_app.tasks.bulletin_send_task", bulletin.pk))
+        transaction.on_commit(lambda: queue_task("tasks_app.tasks.bulletin_send_task", bulletin.pk))
     return bulletin
 
 

@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from core.errors import NotFoundError
-from core.queue import enqueue
+from core.queue import queue_task
 from regions.models import User
 from reporting.ledger import ledger_bytes, ledger_queryset, ledger_rows
 from reporting.models import ExportJob
@@ -32,7 +32,7 @@ def ledger_export(
         return plan, ledger_bytes(ledger_rows(queryset), fmt, plan.title), None
     job = ExportJob.objects.create(user=user, plan=plan, format=fmt)
 
-    transaction.on_commit(lambda: enqueue("tasks_app.tasks.ledger_export_task", job.pk))
+    transaction.on_commit(lambda: queue_task("tasks_app.tasks.ledger_export_task", job.pk))
     return plan, None, job
 
 

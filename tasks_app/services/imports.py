@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from core.errors import ApplicationError, NotFoundError
 from core.models import normalize_name
-from core.queue import enqueue
+from core.queue import queue_task
 from regions.models import Region, Unit, UnitGroup, User
 from regions.selectors import region_subtree_q
 from regions.services import alias_add_many
@@ -281,7 +281,7 @@ def _enqueue_parse(job_id: int) -> None:
     from kombu.exceptions import OperationalError
 
     try:
-        enqueue("tasks_app.tasks.import_job_parse_task", job_id)
+        queue_task("tasks_app.tasks.import_job_parse_task", job_id)
     except OperationalError:
         # The broker is down: parse here rather than leave the job waiting for nobody.
         logger.exception("could not queue the parse of import job %s; parsing inline", job_id)
