@@ -13,11 +13,15 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from core.localtime import local_date
+from core.localtime import chinese_date_text, local_date
 from notify.models import Digest, Reminder
 from notify.outbox import Outgoing, TrackedRows, outbox_send, register, site_link, templated_mail
-from regions.selectors import escalation_mail_recipients, region_subtree_q, unit_mail_recipients
-from tasks_app.models import Assignment
+from regions.selectors import (
+    escalation_mail_recipients_many,
+    region_subtree_q,
+    unit_mail_recipients_many,
+)
+from tasks_app.models import Assignment, Role
 from tasks_app.selectors import assignments_with_status
 from tasks_app.workdays import workdays_between
 
@@ -25,6 +29,8 @@ Kind = Reminder.Kind
 State = Assignment.State
 # nothing to chase the unit for: done, or its completion claim waits for review
 WAITING_OR_DONE = (State.DONE, State.SUBMITTED)
+# the id reversed once a chunk and replaced in each mail's link
+LINK_SLOT = 987654321
 # a digest lists the first DIGEST_LISTED items of each list; the totals count them all
 DIGEST_LISTED = 500
 
@@ -47,6 +53,23 @@ class ReminderMail(TrackedRows):
     name = "reminder"
     model = Reminder
     related = ("assignment__task__plan", "assignment__unit")
+    deferred = ("assignment__task__text", "assignment__task__plan__source_text")
+
+    def prepare(self, reminders: list[Reminder]) -> None:
+        escalations = [r for r in reminders if r.kind == Kind.ESCALATION]
+        self.units = unit_mail_recipients_many(
+            r.assignment.unit_id for r in reminders if r.kind != Kind.ESCALATION
+        )
+        self.escalations = escalation_mail_recipients_many(
+            (r.assignment.unit_id, r.assignment.task.plan.region_id) for r in escalations
+        )
+        # labels and the link's shape once a chunk, not once a mail
+        self.labels = {
+            "kind": {k: str(label) for k, label in Kind.choices},
+            "role": {k: str(label) for k, label in Role.choices},
+            "state": {k: str(label) for k, label in State.choices},
+        }
+        self.link = site_link("assignment_detail", LINK_SLOT)
 
     def build(self, reminder: Reminder) -> Outgoing | str:
         assignment = reminder.assignment
@@ -55,22 +78,30 @@ class ReminderMail(TrackedRows):
         if reason:
             return reason
         if reminder.kind == Kind.ESCALATION:
-            to = escalation_mail_recipients(assignment.unit_id, plan.region_id)
+            to = self.escalations[(assignment.unit_id, plan.region_id)]
         else:
-            to = unit_mail_recipients(assignment.unit_id)
+            to = self.units[assignment.unit_id]
         if not to:
             return "无收件人"
         # the mail speaks of the day it was due to go out (today, unless retried late)
         days = workdays_between(reminder.scheduled_for, assignment.due_date)
-        context = {
-            "reminder": reminder,
-            "kind": reminder.get_kind_display(),
-            "a": assignment,
-            "task": assignment.task,
-            "plan": plan,
+        unit, task, labels = assignment.unit, assignment.task, self.labels
+        context = {  # plain values: the templates look nothing up
+            "kind": labels["kind"][reminder.kind],
+            "kind_code": reminder.kind,
+            "addressee": unit.full_name or unit.short_name,
+            "unit_name": str(unit),
+            "role": labels["role"].get(assignment.role, assignment.role),
+            "state": labels["state"][assignment.state],
+            "progress": assignment.progress,
+            "plan_title": plan.title,
+            "task_ref": task.ref,
+            "task_title": task.title,
+            "due_text": chinese_date_text(assignment.due_date),
+            "due_iso": assignment.due_date.isoformat(),
             "workdays_left": days,
             "workdays_overdue": -days,
-            "link": site_link("assignment_detail", assignment.pk),
+            "link": self.link.replace(str(LINK_SLOT), str(assignment.pk)),
         }
         return Outgoing(
             templated_mail("reminder", context, to),
@@ -86,16 +117,22 @@ class DigestMail(TrackedRows):
     name = "digest"
     model = Digest
     related = ("unit__region", "user__region")
+    deferred = ()
 
     def __init__(self, today: dt.date | None = None) -> None:
         self.today = today
+
+    def prepare(self, digests: list[Digest]) -> None:
+        self.units = unit_mail_recipients_many(
+            (d.unit_id for d in digests if d.unit_id is not None), digest=True
+        )
 
     def build(self, digest: Digest) -> Outgoing | str:
         today = self.today or timezone.localdate()
         if digest.kind == Digest.Kind.UNIT_WEEKLY:
             items = unit_to_do(Assignment.objects.filter(unit_id=digest.unit_id))
             claims = Assignment.objects.none()
-            to = unit_mail_recipients(digest.unit_id, digest=True)
+            to = self.units[digest.unit_id]
             region_id, template = digest.unit.region_id, "unit_digest"
         else:
             user = digest.user

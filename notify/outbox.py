@@ -3,10 +3,12 @@ a bulletin's copy for a unit …); one loop sends them all:
 
 claim the row with `SELECT … FOR UPDATE SKIP LOCKED` (a row another worker holds is left to
 it), re-check it (sent, cancelled, or no longer true since it was queued: the kind decides),
-send, and stamp it sent and log the mail in the same transaction. A failure is stamped on the
-row and its id returned, for `outbox_send_task` to retry with exponential backoff. A worker
-killed mid-batch leaves its unsent rows for the next run; the one window left is a crash
-after the mail server accepted a mail and before the commit (at-least-once there).
+send, and stamp it sent and log the mail in the same transaction — a chunk of OUTBOX_CHUNK
+rows at a time: one claim query, one read of recipients, one update per outcome and one
+insert into the mail log per chunk, whatever its size. A failure is stamped on the row and
+its id returned, for `outbox_send_task` to retry with exponential backoff. A worker killed
+mid-chunk leaves the chunk unsent for the next run; the one window left is a crash after
+the mail server accepted a chunk's mails and before its commit (at-least-once there).
 
 A kind is registered once, by the app that owns its table (`register`), so this module
 imports no app that sends through it.
@@ -15,6 +17,7 @@ imports no app that sends through it.
 from __future__ import annotations
 
 import smtplib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -48,18 +51,22 @@ class OutboxKind(Protocol):
     name: str
     model: type[models.Model]
     related: tuple[str, ...]  # select_related when claiming
+    deferred: tuple[str, ...]  # long texts the messages never use (a plan's whole document)
 
     def pending(self) -> models.Q:
         """What an unsent row of this kind looks like."""
 
+    def prepare(self, rows: list) -> None:
+        """Read once for a claimed chunk what its messages need (recipients, documents)."""
+
     def build(self, row) -> Outgoing | str:
         """The message for `row`, or the reason not to send it (the row is then cancelled)."""
 
-    def cancel(self, row, reason: str) -> None: ...
+    def cancel(self, rows: list, reason: str) -> None: ...
 
-    def failed(self, row, error: str) -> None: ...
+    def failed(self, rows: list, error: str) -> None: ...
 
-    def sent(self, row) -> None: ...
+    def sent(self, rows: list) -> None: ...
 
 
 KINDS: dict[str, OutboxKind] = {}
@@ -75,25 +82,63 @@ def outbox_send(kind: str | OutboxKind, ids: list[int]) -> list[int]:
     `kind` is a registered kind's name, or a kind itself (one built for a given day)."""
     if isinstance(kind, str):
         kind = KINDS[kind]
+    size = settings.OUTBOX_CHUNK
     failed = []
     with get_connection() as smtp:
-        for pk in ids:
-            with transaction.atomic():
-                row = (
-                    kind.model.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related(*kind.related)
-                    .filter(kind.pending(), pk=pk)
-                    .first()
-                )
-                if row is None:
-                    continue  # sent or cancelled already, or another worker holds it
-                outgoing = kind.build(row)
-                if isinstance(outgoing, str):
-                    kind.cancel(row, outgoing)
-                    continue
-                if not _deliver(kind, row, outgoing, smtp):
-                    failed.append(pk)
+        for start in range(0, len(ids), size):
+            failed += _send_chunk(kind, ids[start : start + size], smtp)
     return failed
+
+
+def _send_chunk(kind: OutboxKind, ids: list[int], smtp) -> list[int]:
+    """One transaction: claim the chunk's unsent rows that no other worker holds (one
+    query), send each, stamp the chunk (one update per outcome) and log what went."""
+    with transaction.atomic():
+        rows = list(
+            kind.model.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related(*kind.related)
+            .defer(*kind.deferred)
+            .filter(kind.pending(), pk__in=ids)
+            .order_by("pk")
+        )
+        if not rows:
+            return []  # sent or cancelled already, or another worker holds them
+        with translation.override("zh-hans"):
+            kind.prepare(rows)
+            outgoing_rows = [(row, kind.build(row)) for row in rows]
+        sent, logs = [], []
+        cancelled: dict[str, list] = defaultdict(list)
+        failed: dict[str, list] = defaultdict(list)
+        for row, outgoing in outgoing_rows:
+            if isinstance(outgoing, str):
+                cancelled[outgoing].append(row)
+                continue
+            message = outgoing.message
+            message.connection = smtp
+            try:
+                message.send()
+            except MAIL_ERRORS as exc:
+                failed[f"{type(exc).__name__}: {exc}"[:2000]].append(row)
+                continue
+            sent.append(row)
+            logs.append(
+                MailLog(
+                    region_id=outgoing.region_id,
+                    kind=outgoing.kind,
+                    recipients=", ".join(message.to),
+                    subject=message.subject,
+                    body=message.body,
+                    **outgoing.log,
+                )
+            )
+        for reason, group in cancelled.items():
+            kind.cancel(group, reason)
+        for error, group in failed.items():
+            kind.failed(group, error)
+        if sent:
+            kind.sent(sent)
+            MailLog.objects.bulk_create(logs)
+    return [row.pk for group in failed.values() for row in group]
 
 
 def outbox_enqueue(kind_name: str, ids: list[int]) -> None:
@@ -101,26 +146,6 @@ def outbox_enqueue(kind_name: str, ids: list[int]) -> None:
     size = settings.REMINDER_BATCH_SIZE
     for start in range(0, len(ids), size):
         queue_task("notify.tasks.outbox_send_task", kind_name, ids[start : start + size])
-
-
-def _deliver(kind: OutboxKind, row, outgoing: Outgoing, smtp) -> bool:
-    message = outgoing.message
-    message.connection = smtp
-    try:
-        message.send()
-    except MAIL_ERRORS as exc:
-        kind.failed(row, f"{type(exc).__name__}: {exc}"[:2000])
-        return False
-    kind.sent(row)
-    MailLog.objects.create(
-        region_id=outgoing.region_id,
-        kind=outgoing.kind,
-        recipients=", ".join(message.to),
-        subject=message.subject,
-        body=message.body,
-        **outgoing.log,
-    )
-    return True
 
 
 # --- building messages -------------------------------------------------------------------
@@ -132,36 +157,33 @@ def site_link(name: str, *args) -> str:
 
 
 def templated_mail(template: str, context: dict, to: list[str]) -> EmailMultiAlternatives:
-    """A mail from `mail/<template>_subject.txt`, `.txt` and `.html`, in Chinese."""
-    with translation.override("zh-hans"):
-        subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
-        text = render_to_string(f"mail/{template}.txt", context)
-        html = render_to_string(f"mail/{template}.html", context)
+    """A mail from `mail/<template>_subject.txt`, `.txt` and `.html` (the outbox renders a
+    chunk's mails in Chinese)."""
+    subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
+    text = render_to_string(f"mail/{template}.txt", context)
+    html = render_to_string(f"mail/{template}.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
     message.attach_alternative(html, "text/html")
     return message
 
 
 class TrackedRows:
-    """The stamping shared by rows with `sent_at`, `cancelled_at`, `attempts`, `last_error`."""
+    """The stamping shared by rows with `sent_at`, `cancelled_at`, `attempts`, `last_error`:
+    one UPDATE per chunk and outcome."""
 
     def pending(self) -> models.Q:
         return models.Q(sent_at__isnull=True, cancelled_at__isnull=True)
 
-    def cancel(self, row, reason: str) -> None:
-        row.cancelled_at = timezone.now()
-        fields = ["cancelled_at", "updated_at"]
-        if hasattr(row, "cancel_reason"):
-            row.cancel_reason = reason
-            fields.append("cancel_reason")
-        row.save(update_fields=fields)
+    def _update(self, rows: list, **values) -> None:
+        now = timezone.now()
+        self.model.objects.filter(pk__in=[row.pk for row in rows]).update(updated_at=now, **values)
 
-    def failed(self, row, error: str) -> None:
-        row.attempts += 1
-        row.last_error = error
-        row.save(update_fields=["attempts", "last_error", "updated_at"])
+    def cancel(self, rows: list, reason: str) -> None:
+        extra = {"cancel_reason": reason} if hasattr(self.model, "cancel_reason") else {}
+        self._update(rows, cancelled_at=timezone.now(), **extra)
 
-    def sent(self, row) -> None:
-        row.attempts += 1
-        row.sent_at = timezone.now()
-        row.save(update_fields=["sent_at", "attempts", "updated_at"])
+    def failed(self, rows: list, error: str) -> None:
+        self._update(rows, attempts=models.F("attempts") + 1, last_error=error)
+
+    def sent(self, rows: list) -> None:
+        self._update(rows, attempts=models.F("attempts") + 1, sent_at=timezone.now())

@@ -188,24 +188,43 @@ def directory_suggestions(
 # --- who receives a unit's mail ------------------------------------------------------------
 
 
-def unit_mail_recipients(unit_id: int, *, digest: bool = False) -> list[str]:
-    """The addresses a unit's mail goes to: its active users' and its contacts'; for a digest,
-    only the users who have not opted out of digests."""
-    users = User.objects.filter(unit_id=unit_id, is_active=True).exclude(email="")
+def unit_mail_recipients_many(
+    unit_ids: Iterable[int], *, digest: bool = False
+) -> dict[int, list[str]]:
+    """The addresses each unit's mail goes to (two queries for any number of units): its
+    active users' and its contacts'; for a digest, only users who have not opted out."""
+    unit_ids = set(unit_ids)
+    found: dict[int, set[str]] = {pk: set() for pk in unit_ids}
+    users = User.objects.filter(unit_id__in=unit_ids, is_active=True).exclude(email="")
     if digest:
         users = users.filter(receives_digests=True)
-    contacts = UnitContact.objects.filter(unit_id=unit_id, role=UnitContact.Role.CONTACT)
-    return sorted(
-        {*users.values_list("email", flat=True), *contacts.values_list("email", flat=True)}
-    )
+    contacts = UnitContact.objects.filter(unit_id__in=unit_ids, role=UnitContact.Role.CONTACT)
+    for unit_id, email in [
+        *users.values_list("unit_id", "email"),
+        *contacts.values_list("unit_id", "email"),
+    ]:
+        found[unit_id].add(email)
+    return {pk: sorted(emails) for pk, emails in found.items()}
 
 
-def escalation_mail_recipients(unit_id: int, region_id: int) -> list[str]:
-    """Who hears of an escalation: the unit's leaders (分管领导) and the region's coordinators."""
-    leaders = UnitContact.objects.filter(unit_id=unit_id, role=UnitContact.Role.LEADER)
-    coordinators = User.objects.filter(
-        role=User.Role.COORDINATOR, is_active=True, region_id=region_id
-    ).exclude(email="")
-    return sorted(
-        {*leaders.values_list("email", flat=True), *coordinators.values_list("email", flat=True)}
-    )
+def escalation_mail_recipients_many(
+    pairs: Iterable[tuple[int, int]],
+) -> dict[tuple[int, int], list[str]]:
+    """Who hears of an escalation, per (unit, region): the unit's leaders (分管领导) and the
+    region's active coordinators. Two queries for any number of pairs."""
+    pairs = set(pairs)
+    leaders: dict[int, set[str]] = {}
+    for unit_id, email in UnitContact.objects.filter(
+        unit_id__in={u for u, _ in pairs}, role=UnitContact.Role.LEADER
+    ).values_list("unit_id", "email"):
+        leaders.setdefault(unit_id, set()).add(email)
+    coordinators: dict[int, set[str]] = {}
+    for region_id, email in (
+        User.objects.filter(
+            role=User.Role.COORDINATOR, is_active=True, region_id__in={r for _, r in pairs}
+        )
+        .exclude(email="")
+        .values_list("region_id", "email")
+    ):
+        coordinators.setdefault(region_id, set()).add(email)
+    return {(u, r): sorted(leaders.get(u, set()) | coordinators.get(r, set())) for u, r in pairs}

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notify.outbox import Outgoing, outbox_send, register
-from regions.selectors import unit_mail_recipients
+from regions.selectors import unit_mail_recipients_many
 from reporting.documents import bulletin_docx
 from reporting.models import Bulletin, BulletinDelivery
 
@@ -20,6 +20,7 @@ class BulletinMail:
     name = "bulletin"
     model = BulletinDelivery
     related = ("unit", "bulletin__plan")
+    deferred = ("bulletin__plan__source_text",)
 
     def __init__(self) -> None:
         self._documents: dict[int, bytes] = {}  # one .docx per bulletin per batch
@@ -27,8 +28,11 @@ class BulletinMail:
     def pending(self) -> Q:
         return Q(sent_at__isnull=True)
 
+    def prepare(self, deliveries: list[BulletinDelivery]) -> None:
+        self.units = unit_mail_recipients_many(d.unit_id for d in deliveries)
+
     def build(self, delivery: BulletinDelivery) -> Outgoing | str:
-        to = unit_mail_recipients(delivery.unit_id)
+        to = self.units[delivery.unit_id]
         if not to:
             return "无收件人"
         bulletin = delivery.bulletin
@@ -45,18 +49,18 @@ class BulletinMail:
         message.attach(f"{bulletin.title}.docx", self._documents[bulletin.pk], DOCX)
         return Outgoing(message, region_id=bulletin.plan.region_id, kind="bulletin")
 
-    def cancel(self, delivery: BulletinDelivery, reason: str) -> None:
+    def _update(self, deliveries: list[BulletinDelivery], **values) -> None:
+        BulletinDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(**values)
+
+    def cancel(self, deliveries: list[BulletinDelivery], reason: str) -> None:
         # kept pending: a later delivery run sends it once the unit has an address
-        delivery.error = reason
-        delivery.save(update_fields=["error"])
+        self._update(deliveries, error=reason)
 
-    def failed(self, delivery: BulletinDelivery, error: str) -> None:
-        delivery.error = error
-        delivery.save(update_fields=["error"])
+    def failed(self, deliveries: list[BulletinDelivery], error: str) -> None:
+        self._update(deliveries, error=error)
 
-    def sent(self, delivery: BulletinDelivery) -> None:
-        delivery.sent_at, delivery.error = timezone.now(), ""
-        delivery.save(update_fields=["sent_at", "error"])
+    def sent(self, deliveries: list[BulletinDelivery]) -> None:
+        self._update(deliveries, sent_at=timezone.now(), error="")
 
 
 register(BulletinMail())

@@ -264,6 +264,7 @@ def test_smtp_failure_is_recorded_and_retried(mailed, mailoutbox, settings):
 
 
 def test_sweep_query_count_does_not_grow_with_assignments(mailed):
+    """Every rule is one INSERT … SELECT: the same statements for 10 and 10,000 items."""
     from tasks_app.models import Task
 
     def count() -> int:
@@ -271,32 +272,33 @@ def test_sweep_query_count_does_not_grow_with_assignments(mailed):
         is_workday(D(2026, 10, 8))  # the holiday calendar loaded (2 queries, once a minute)
         with CaptureQueriesContext(connection) as queries:
             reminders_sweep(today=D(2026, 10, 8), enqueue=False)
-        heads = [q["sql"].split("(", 1)[0] for q in queries.captured_queries]
-        # a bulk insert split into batches counts once
-        return len(
-            [h for i, h in enumerate(heads) if not (h.startswith("INSERT") and heads[i - 1] == h)]
+        return len(queries.captured_queries)
+
+    def add(n: int, start: int) -> None:
+        tasks = Task.objects.bulk_create(
+            [
+                Task(
+                    plan=mailed.plan,
+                    ref=f"七/{start + i}",
+                    title="t",
+                    due_date=D(2026, 10, 9),
+                    position=300 + start + i,
+                )
+                for i in range(n)
+            ]
+        )
+        Assignment.objects.bulk_create(
+            [Assignment(task=t, unit=mailed.county_unit, due_date=D(2026, 10, 9)) for t in tasks]
         )
 
     due(mailed, D(2026, 10, 9))
-    one = count()
-    tasks = Task.objects.bulk_create(
-        [
-            Task(
-                plan=mailed.plan,
-                ref=f"七/{n}",
-                title="t",
-                due_date=D(2026, 10, 9),
-                position=300 + n,
-            )
-            for n in range(300)
-        ]
-    )
-    Assignment.objects.bulk_create(
-        [Assignment(task=t, unit=mailed.county_unit, due_date=D(2026, 10, 9)) for t in tasks]
-    )
+    add(9, 0)
+    ten = count()
+    assert Reminder.objects.filter(kind="before_due").count() == 10
+    add(9_990, 9)
     many = count()
-    assert Reminder.objects.filter(kind="before_due").count() == 301
-    assert (one, many) == (16, 16)  # pinned: a query more per sweep must show here
+    assert Reminder.objects.filter(kind="before_due").count() == 10_000
+    assert (ten, many) == (13, 13)  # pinned: a query more per sweep must show here
 
 
 # --- digests ----------------------------------------------------------------------------------
@@ -436,3 +438,36 @@ def test_a_late_claim_is_not_chased_either_but_stays_overdue_in_the_figures(mail
         Assignment.objects.filter(pk=mailed.czj_own.pk), on=D(2026, 10, 12)
     ).get()
     assert (status.light, status.is_overdue) == ("red", True)
+
+
+def test_sending_claims_a_chunk_at_a_time_not_a_row(mailed, mailoutbox, settings):
+    """One claim, one read of recipients, one stamp and one mail-log insert per chunk of
+    OUTBOX_CHUNK reminders: the queries grow with the chunks, never with the mails."""
+    from tasks_app.models import Task
+
+    settings.OUTBOX_CHUNK = 5
+    units = [mailed.czj_unit, mailed.county_unit, mailed.fgw_unit]
+    tasks = Task.objects.bulk_create(
+        [
+            Task(
+                plan=mailed.plan, ref=f"九/{n}", title="t", due_date=AFTER_HOLIDAY, position=500 + n
+            )
+            for n in range(10)
+        ]
+    )
+    Assignment.objects.bulk_create(
+        [Assignment(task=t, unit=units[n % 3], due_date=AFTER_HOLIDAY) for n, t in enumerate(tasks)]
+    )
+    ids = reminders_sweep(today=BEFORE_HOLIDAY, enqueue=False).reminder_ids
+    assert len(ids) == 10
+
+    def sent(batch: list[int]) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert reminders_send(batch) == []
+        return len(queries.captured_queries)
+
+    # per chunk: savepoint, claim, two reads of recipients, stamp, mail log, release
+    assert sent(ids) == 2 * 7
+    assert sent(ids) == 2 * 3  # sent already: each chunk claims nothing and stops
+    assert len(mailoutbox) == 10 and MailLog.objects.count() == 10
+    assert Reminder.objects.filter(sent_at__isnull=False, attempts=1).count() == 10

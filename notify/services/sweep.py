@@ -21,10 +21,22 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
+from core.bulk import insert_select
 from notify.models import Digest, Reminder, ReminderPolicy
 from notify.outbox import outbox_enqueue
 from regions.models import User
@@ -172,27 +184,22 @@ def reminders_sweep(*, today: dt.date | None = None, enqueue: bool = True) -> Sw
     if not result.workday:
         return result  # nothing goes out on a non-working day
     with transaction.atomic():
+        now = timezone.now()
         for policy, scope in _policy_groups():
             for kind, queryset in _rule_querysets(today, policy, scope):
                 recorded = Reminder.objects.filter(
                     assignment=OuterRef("pk"), kind=kind, scheduled_for=today
                 )
-                queryset = queryset.exclude(Exists(recorded))  # a re-run only adds what is new
-                rows = [
-                    Reminder(
-                        assignment_id=pk,
-                        kind=kind,
-                        scheduled_for=today,
-                        unit_id=unit_id,
-                        due_date=due,
-                    )
-                    for pk, unit_id, due in queryset.values_list(
-                        "pk", "unit_id", "due_date"
-                    ).iterator(chunk_size=2000)
-                ]
-                Reminder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-                result.created[kind] = result.created.get(kind, 0) + len(rows)
-        _digests_record(today)
+                # one INSERT … SELECT per rule; a re-run only adds what is new
+                rows = (
+                    queryset.exclude(Exists(recorded))
+                    .order_by("pk")  # index pages filled in order, not at random
+                    .annotate(s_assignment=F("pk"), **_constants(now, kind, today))
+                    .values(*REMINDER_COLUMNS.values())
+                )
+                created = insert_select(Reminder, rows, REMINDER_COLUMNS)
+                result.created[kind] = result.created.get(kind, 0) + created
+        _digests_record(today, now)
         pending = list(
             Reminder.objects.filter(
                 scheduled_for=today, sent_at__isnull=True, cancelled_at__isnull=True
@@ -219,29 +226,58 @@ def _enqueue(reminder_ids: list[int], digest_ids: list[int]) -> None:
     outbox_enqueue("digest", digest_ids)
 
 
-def _digests_record(today: dt.date) -> None:
+def _digests_record(today: dt.date, now: dt.datetime) -> None:
     """A weekly digest per unit with open work (keyed by the week's Monday, so one a week
-    however many sweeps run), and a daily overdue summary per coordinator."""
+    however many sweeps run), and a daily overdue summary per coordinator: one INSERT …
+    SELECT each, one row per unit or coordinator."""
     monday = today - dt.timedelta(days=today.weekday())
     units = (
         Assignment.objects.exclude(state__in=WAITING_OR_DONE)
         .filter(task__plan__status="active")
-        .values_list("unit_id", flat=True)
+        .order_by()  # the default ordering would add its columns to the DISTINCT
+        .values("unit_id")
         .distinct()
+        .annotate(**_constants(now, Digest.Kind.UNIT_WEEKLY, monday))
+        .values(*UNIT_DIGEST_COLUMNS.values())
     )
-    Digest.objects.bulk_create(
-        [Digest(kind=Digest.Kind.UNIT_WEEKLY, unit_id=pk, scheduled_for=monday) for pk in units],
-        batch_size=1000,
-        ignore_conflicts=True,
+    insert_select(Digest, units, UNIT_DIGEST_COLUMNS)
+    coordinators = (
+        User.objects.filter(role=User.Role.COORDINATOR, is_active=True, region__isnull=False)
+        .exclude(email="")
+        .order_by()
+        .annotate(s_user=F("pk"), **_constants(now, Digest.Kind.COORDINATOR_DAILY, today))
+        .values(*USER_DIGEST_COLUMNS.values())
     )
-    coordinators = User.objects.filter(
-        role=User.Role.COORDINATOR, is_active=True, region__isnull=False
-    ).exclude(email="")
-    Digest.objects.bulk_create(
-        [
-            Digest(kind=Digest.Kind.COORDINATOR_DAILY, user_id=pk, scheduled_for=today)
-            for pk in coordinators.values_list("pk", flat=True)
-        ],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
+    insert_select(Digest, coordinators, USER_DIGEST_COLUMNS)
+
+
+# What the sweep writes: each field of the row ← the name the SELECT gives it.
+_STAMPS = {
+    "kind": "s_kind",
+    "scheduled_for": "s_day",
+    "created_at": "s_now",
+    "updated_at": "s_now2",
+    "attempts": "s_zero",
+    "last_error": "s_blank",
+}
+REMINDER_COLUMNS = {
+    "assignment": "s_assignment",
+    "unit": "unit_id",
+    "due_date": "due_date",
+    **_STAMPS,
+    "cancel_reason": "s_blank2",
+}
+UNIT_DIGEST_COLUMNS = {"unit": "unit_id", **_STAMPS}
+USER_DIGEST_COLUMNS = {"user": "s_user", **_STAMPS}
+
+
+def _constants(now: dt.datetime, kind: str, day: dt.date) -> dict:
+    return {
+        "s_kind": Value(kind, output_field=CharField()),
+        "s_day": Value(day, output_field=DateField()),
+        "s_now": Value(now, output_field=DateTimeField()),
+        "s_now2": Value(now, output_field=DateTimeField()),
+        "s_zero": Value(0, output_field=IntegerField()),
+        "s_blank": Value("", output_field=CharField()),
+        "s_blank2": Value("", output_field=CharField()),
+    }
