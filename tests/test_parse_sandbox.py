@@ -64,7 +64,9 @@ def test_an_import_job_records_the_failure_and_the_process_goes_on(
         upload=SimpleUploadedFile("big.xlsx", big_table),
     )
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.FAILED and "上限" in job.error
+    # stopped by whichever limit trips first on this machine (memory or time): the job says so
+    assert job.status == ImportJob.Status.FAILED
+    assert "上限" in job.error or "超过" in job.error
     assert os.getpid() == pid  # still us, still here
     ok = import_job_create(user=world.coordinator, region=world.region, text=TEXT)
     assert ok.status == ImportJob.Status.PARSED

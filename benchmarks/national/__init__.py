@@ -1,0 +1,1 @@
+"""The national-scale benchmark, by part (bench_national.py runs it)."""

@@ -1,0 +1,250 @@
+"""Rows 1 and 2: the reminder sweep and sending, each against its raw baseline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import time
+
+from django.core.mail import send_mass_mail
+from django.db import connection, transaction
+from django.test.utils import (
+    CaptureQueriesContext,
+    override_settings,
+)
+from django.utils import timezone
+
+from benchmarks.national.config import (
+    PY,
+    ROOT,
+    SEND,
+    SWEEP_DAY,
+)
+from benchmarks.national.measure import Table, timed, yes
+from benchmarks.national.procs import SINK, free_port
+from benchmarks.national.raw_sql import (
+    DIGEST_COORDINATORS,
+    DIGEST_UNITS,
+    PENDING,
+    PENDING_DIGESTS,
+    REMINDER_INSERT,
+)
+from notify.mails import reminders_send
+from notify.models import Digest, MailLog, Reminder
+from notify.services.sweep import Policy, reminders_sweep
+from tasks_app.models import ReportCycle
+from tasks_app.workdays import add_workdays, is_workday
+
+
+def periodic_rules(day: dt.date, before: int) -> list[tuple[str, int, dt.datetime]]:
+    """(cycle, report day, reported since) of the reporting days `before` working days away,
+    as the sweep's periodic rule chooses them."""
+    start, end = add_workdays(day, before), add_workdays(day, before + 1)
+    found = []
+    for cycle, step in ((ReportCycle.MONTHLY, 1), (ReportCycle.QUARTERLY, 3)):
+        for year in (day.year, day.year + 1):
+            for month in range(step, 13, step):
+                for report_day in range(1, 29):
+                    upcoming = dt.date(year, month, report_day)
+                    if start <= upcoming < end:
+                        index = upcoming.year * 12 + upcoming.month - 1 - step
+                        previous = dt.date(index // 12, index % 12 + 1, report_day)
+                        since = timezone.make_aware(
+                            dt.datetime.combine(previous + dt.timedelta(days=1), dt.time.min)
+                        )
+                        found.append((str(cycle), report_day, since))
+    return found
+
+
+def sweep_raw(day: dt.date) -> list[tuple[str, dict]]:
+    """The sweep's rules (default policy) as INSERT … SELECT statements, then its reads."""
+    policy = Policy()
+    rules: list[tuple[str, str, dict]] = []
+    for days in policy.before_days:
+        rules.append(
+            (
+                Reminder.Kind.BEFORE_DUE,
+                "a.due_date >= %(start)s AND a.due_date < %(end)s",
+                {"start": add_workdays(day, days), "end": add_workdays(day, days + 1)},
+            )
+        )
+    if policy.on_due_date:
+        rules.append(
+            (
+                Reminder.Kind.DUE_TODAY,
+                "a.due_date >= %(start)s AND a.due_date < %(end)s",
+                {"start": day, "end": add_workdays(day, 1)},
+            )
+        )
+    rules.append(
+        (
+            Reminder.Kind.OVERDUE,
+            "a.due_date <= %(every)s AND NOT EXISTS (SELECT 1 FROM tasks_app_reminder o WHERE "
+            "o.assignment_id = a.id AND o.kind = 'overdue' AND o.scheduled_for > %(every)s)",
+            {"every": add_workdays(day, -policy.overdue_every)},
+        )
+    )
+    rules.append(
+        (
+            Reminder.Kind.ESCALATION,
+            "a.due_date <= %(after)s AND NOT EXISTS (SELECT 1 FROM tasks_app_reminder o WHERE "
+            "o.assignment_id = a.id AND o.kind = 'escalation')",
+            {"after": add_workdays(day, -policy.escalate_after)},
+        )
+    )
+    periodic = periodic_rules(day, policy.periodic_before)
+    if periodic:
+        conditions, params = [], {}
+        for i, (cycle, report_day, since) in enumerate(periodic):
+            conditions.append(
+                f"(COALESCE(NULLIF(t.report_cycle, ''), NULLIF(w.report_cycle, '')) = %(c{i})s"
+                f" AND w.report_day = %(d{i})s"
+                f" AND (a.last_report_at IS NULL OR a.last_report_at < %(s{i})s))"
+            )
+            params.update({f"c{i}": cycle, f"d{i}": report_day, f"s{i}": since})
+        rules.append((Reminder.Kind.PERIODIC_REPORT, " OR ".join(conditions), params))
+    statements = [
+        (REMINDER_INSERT.format(rule=rule), {"kind": str(kind), "day": day, **params})
+        for kind, rule, params in rules
+    ]
+    monday = day - dt.timedelta(days=day.weekday())
+    return [
+        *statements,
+        (DIGEST_UNITS, {"monday": monday}),
+        (DIGEST_COORDINATORS, {"day": day}),
+        (PENDING, {"day": day}),
+        (PENDING_DIGESTS, {"week": day - dt.timedelta(days=6)}),
+    ]
+
+
+def run_sweep_raw(day: dt.date) -> tuple[float, int, int]:
+    """Seconds, statements and reminder rows of the raw sweep, rolled back."""
+    statements = sweep_raw(day)
+    inserted = 0
+    with transaction.atomic():
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            # Planned against an empty reminder table, an INSERT's NOT EXISTS on its own table
+            # becomes a nested loop re-scanning the rows the statement is inserting (quadratic);
+            # the sweep does not meet this (it reads, then inserts), so neither does its baseline.
+            cursor.execute("SET LOCAL enable_nestloop = off")
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                if sql.lstrip().startswith("INSERT INTO tasks_app_reminder"):
+                    inserted += cursor.rowcount
+                elif cursor.description:
+                    cursor.fetchall()
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds, len(statements), inserted
+
+
+def insert_batches(queries: CaptureQueriesContext) -> tuple[int, int]:
+    """How many INSERT statements went to the reminder and to the digest table."""
+    sqls = [q["sql"] for q in queries.captured_queries]
+    return (
+        sum(sql.startswith('INSERT INTO "tasks_app_reminder"') for sql in sqls),
+        sum(sql.startswith('INSERT INTO "tasks_app_digest"') for sql in sqls),
+    )
+
+
+def sweep_rows(table: Table) -> list[int]:
+    """Row 1; returns the ids of the reminders recorded (pending). Queries count as constant
+    when there is at most one INSERT per rule and per kind of digest (not batches that grow
+    with the rows)."""
+    day = SWEEP_DAY
+    if not is_workday(day):
+        print(f"  note: SWEEP_DAY {day} is not a working day: the sweep does nothing on it")
+    Reminder.objects.all().delete()
+    Digest.objects.all().delete()
+    raw_s, raw_n, raw_rows = run_sweep_raw(day)
+    with connection.cursor() as cursor:  # the rolled-back rows leave nothing in the way
+        cursor.execute("VACUUM tasks_app_reminder, tasks_app_digest")
+    runs = []
+    for _ in range(2):  # the first day, then the same day again
+        with CaptureQueriesContext(connection) as queries:
+            seconds, result = timed(lambda: reminders_sweep(today=day, enqueue=False))
+        reminders, digests = insert_batches(queries)
+        constant = reminders <= len(result.created) and digests <= 2
+        runs.append((seconds, len(queries.captured_queries), reminders, digests, constant, result))
+    again_raw_s, _n, _rows = run_sweep_raw(day)
+    digests_recorded = Digest.objects.count()
+    for (seconds, count, reminders, digests, constant, result), label, baseline_s, limit in zip(
+        runs,
+        ("first day", "same-day re-run"),
+        (raw_s, again_raw_s),
+        (5, 1),
+        strict=True,
+    ):
+        new = sum(result.created.values())
+        table.add(
+            f"1. reminder sweep {day}, {label}",
+            f"{seconds:.2f} s, {count} queries ({reminders} reminder + {digests} digest "
+            f"INSERTs; {new:,} new reminders)",
+            f"{baseline_s:.2f} s, {raw_n} statements"
+            + (f" ({raw_rows:,} reminders)" if label == "first day" else ""),
+            f"{seconds / baseline_s:.1f}×",
+            f"< {limit} s, constant queries",
+            f"{yes(seconds < limit)} / {yes(constant)}",
+        )
+    print(f"  ({digests_recorded:,} digests recorded)")
+    return runs[0][5].reminder_ids
+
+
+def send_rows(table: Table, reminder_ids: list[int]) -> None:
+    """Row 2: reminders to an SMTP sink against plain Django mails to the same sink."""
+    ids = list(
+        Reminder.objects.filter(pk__in=reminder_ids)
+        .exclude(kind=Reminder.Kind.ESCALATION)  # those go to leaders and coordinators
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SEND]
+    )
+    port = free_port()
+    sink = subprocess.Popen(
+        [PY, "-c", SINK, str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    received = "?"
+    try:
+        if sink.stdout.readline().strip() != "READY":
+            raise RuntimeError("the SMTP sink did not start")
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=port,
+            EMAIL_HOST_USER="",
+            EMAIL_HOST_PASSWORD="",
+            EMAIL_USE_TLS=False,
+            EMAIL_USE_SSL=False,
+            EMAIL_TIMEOUT=60,
+        ):
+            send_s, failed = timed(lambda: reminders_send(ids))
+            sent = Reminder.objects.filter(pk__in=ids, sent_at__isnull=False).count()
+            messages = [
+                (subject, body, "noreply@example.gov.cn", recipients.split(", "))
+                for subject, body, recipients in MailLog.objects.filter(
+                    reminder_id__in=ids
+                ).values_list("subject", "body", "recipients")
+            ]
+            plain_s, plain_n = timed(lambda: send_mass_mail(messages, fail_silently=False))
+    finally:
+        sink.terminate()
+        try:
+            out, _err = sink.communicate(timeout=30)
+            received = out.split("RECEIVED", 1)[1].strip() if "RECEIVED" in out else "?"
+        except subprocess.TimeoutExpired:
+            sink.kill()
+            sink.wait()
+    rate, plain_rate = sent / send_s, plain_n / plain_s
+    table.add(
+        f"2. send {len(ids):,} reminders to an SMTP sink",
+        f"{rate:,.0f} mails/s ({sent:,} sent in {send_s:.1f} s, {len(failed)} failed)",
+        f"{plain_rate:,.0f} mails/s (send_mass_mail, {plain_n:,} text mails)",
+        f"{rate / plain_rate:.2f}×",
+        "≥ 0.8× plain",
+        yes(rate >= 0.8 * plain_rate),
+    )
+    print(f"  (the sink received {received} mails in all)")
