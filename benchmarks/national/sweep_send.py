@@ -150,8 +150,8 @@ def insert_batches(queries: CaptureQueriesContext) -> tuple[int, int]:
 
 def sweep_rows(table: Table) -> list[int]:
     """Row 1; returns the ids of the reminders recorded (pending). Queries count as constant
-    when there is at most one INSERT per rule and per kind of digest (not batches that grow
-    with the rows)."""
+    when the first day (hundreds of thousands of rows) and the re-run (none) send the same
+    statements, with at most one INSERT per kind of digest."""
     day = SWEEP_DAY
     if not is_workday(day):
         print(f"  note: SWEEP_DAY {day} is not a working day: the sweep does nothing on it")
@@ -165,8 +165,9 @@ def sweep_rows(table: Table) -> list[int]:
         with CaptureQueriesContext(connection) as queries:
             seconds, result = timed(lambda: reminders_sweep(today=day, enqueue=False))
         reminders, digests = insert_batches(queries)
-        constant = reminders <= len(result.created) and digests <= 2
-        runs.append((seconds, len(queries.captured_queries), reminders, digests, constant, result))
+        runs.append([seconds, len(queries.captured_queries), reminders, digests, False, result])
+    for run in runs:  # the same statements for 224,450 new rows as for none
+        run[4] = runs[0][1] == runs[1][1] and runs[0][2] == runs[1][2] and run[3] <= 2
     again_raw_s, _n, _rows = run_sweep_raw(day)
     digests_recorded = Digest.objects.count()
     for (seconds, count, reminders, digests, constant, result), label, baseline_s, limit in zip(
