@@ -14,28 +14,51 @@ from core.params import ModelChoiceField, bad_query, query_form
 from core.spreadsheets import XLSX_TYPE
 from regions.access import is_regional
 from regions.models import Region, Unit
-from regions.selectors import region_subtree_q
 from reporting.progress import (
     ProgressFilters,
     overdue_list,
     plan_matrix,
     progress_by_region,
     progress_by_unit,
+    unit_within,
+)
+from reporting.rendering import (
+    OVERDUE_COLUMNS,
+    FastSelect,
+    LabelOnlyChoices,
+    matrix_rows,
+    overdue_rows,
 )
 from reporting.services.exports import export_job_get_for_user, ledger_export
 from tasks_app.access import plans_for_user, regions_for_user
 from tasks_app.models import WorkPlan
 from tasks_app.selectors import LIGHTS, today
-from tasks_app.workdays import calendar_warning, workdays_between
+from tasks_app.workdays import calendar_warning
+
+
+class _NamedChoiceField(ModelChoiceField):
+    """Its choices' labels are their `label_field` (the model's __str__)."""
+
+    iterator = LabelOnlyChoices
+
+    def __init__(self, *args, label_field: str, **kwargs):
+        self.label_field = label_field
+        super().__init__(*args, widget=FastSelect, **kwargs)
 
 
 class ProgressForm(forms.Form):
     """The progress pages' filters: their query parameters, validated."""
 
-    plan = ModelChoiceField(
-        label="工作要点", queryset=WorkPlan.objects.none(), required=False, empty_label="全部"
+    plan = _NamedChoiceField(
+        label="工作要点",
+        queryset=WorkPlan.objects.none(),
+        required=False,
+        empty_label="全部",
+        label_field="title",
     )
-    region = ModelChoiceField(label="区划", queryset=Region.objects.none(), required=False)
+    region = _NamedChoiceField(
+        label="区划", queryset=Region.objects.none(), required=False, label_field="name"
+    )
     due_from = forms.DateField(
         label="期限自", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -215,6 +238,7 @@ def matrix_view(request: HttpRequest, plan_id: int, admin_context: dict) -> Http
             "title": f"{plan.title}:进展矩阵",
             "plan": plan,
             "matrix": matrix,
+            "rows": matrix_rows(matrix),
             "by": by,
             "lights": LIGHTS,
         },
@@ -228,10 +252,10 @@ def overdue_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
         return bad_query(request, form)
     filters, region = _filters(form, request.user)
     on = today()
-    overdue = overdue_list(user=request.user, filters=filters)
-    items = list(overdue.filter(region_subtree_q(region, prefix="unit__region__"))[:1000])
-    for item in items:
-        item.workdays_overdue = -workdays_between(on, item.due_date)
+    overdue = overdue_list(user=request.user, filters=filters, on=on)
+    items = list(  # plain rows, not models: up to 1,000 of them
+        overdue.filter(unit_within(region)).values_list(*OVERDUE_COLUMNS, named=True)[:1000]
+    )
     earliest = min((item.due_date for item in items), default=on)
     return render(
         request,
@@ -241,6 +265,7 @@ def overdue_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
             "title": "逾期事项",
             "form": form,
             "items": items,
+            "rows": overdue_rows(items, on=on),
             "today": on,
             "calendar_warning": calendar_warning(earliest, on),
         },

@@ -11,13 +11,16 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateTimeField,
     F,
+    Func,
     Q,
     QuerySet,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce, Greatest, NullIf
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from regions.models import Unit, User
@@ -59,31 +62,83 @@ def reporting_days(cycle: str, day: int, on: dt.date) -> tuple[dt.date, dt.date]
     return found[0], found[1]
 
 
-def _missed_report(on: dt.date) -> Case:
-    """True when a periodic report was due and none came since the reporting day before.
+class _PlusDays(Func):
+    """A timestamp plus a whole number of days, each 24 hours (so the session's time zone
+    does not matter): `+ n * INTERVAL '86400 seconds'` on PostgreSQL, SQLite's datetime()
+    modifier on the UTC text Django stores."""
 
-    Plans choose their reporting day (1–28) and tasks may set their own cycle, so every
-    (cycle, day) pair gets one WHEN: a fixed expression, one query for any number of rows.
-    """
+    arity = 2
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (start, start_params), (days, days_params) = (
+            compiler.compile(e) for e in self.get_source_expressions()
+        )
+        return f"({start} + {days} * INTERVAL '86400 seconds')", [*start_params, *days_params]
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        (start, start_params), (days, days_params) = (
+            compiler.compile(e) for e in self.get_source_expressions()
+        )
+        return f"datetime({start}, '+' || ({days}) || ' days')", [*start_params, *days_params]
+
+
+def _report_since_bases(cycle: str, on: dt.date) -> list[tuple[int, dt.datetime]]:
+    """For one cycle: when a report must have come since, for each reporting day d, is
+    base + d days (24 h each), with base the same over runs of consecutive days: one run
+    for a quarterly cycle between quarter ends, two otherwise (days up to today's use this
+    month's base, later ones last month's), more only where the clock moves (DST) inside a
+    run. Returns [(last day of the run, base)], derived from `reporting_days` itself."""
+    runs: list[tuple[int, dt.datetime]] = []
+    for day in range(1, 29):
+        _last, before = reporting_days(cycle, day, on)
+        base = _day_end(before).astimezone(dt.UTC) - dt.timedelta(days=day)
+        if runs and runs[-1][1] == base:
+            runs[-1] = (day, base)
+        else:
+            runs.append((day, base))
+    return runs
+
+
+def _report_since(on: dt.date) -> Case:
+    """The start of the local day after the reporting day before the last one, for each
+    assignment's cycle and its plan's reporting day (NULL without a cycle): a report (or
+    the assignment's creation) before it means a periodic report was missed. A fixed
+    expression of a few branches, whatever the calendar: the day enters as arithmetic."""
+    day = F("task__plan__report_day")
     whens = []
     for cycle in (ReportCycle.MONTHLY, ReportCycle.QUARTERLY):
-        for day in range(1, 29):
-            _last, before = reporting_days(cycle, day, on)
-            since = _day_end(before)
-            whens.append(
-                When(
-                    Q(cycle=cycle, task__plan__report_day=day, created_at__lt=since)
-                    & (Q(last_report_at__isnull=True) | Q(last_report_at__lt=since)),
-                    then=Value(True),
-                )
-            )
-    return Case(*whens, default=Value(False), output_field=BooleanField())
+        *runs, (_end, last_base) = _report_since_bases(cycle, on)
+        base = Case(
+            *(When(**{"task__plan__report_day__lte": end}, then=Value(b)) for end, b in runs),
+            default=Value(last_base),
+            output_field=DateTimeField(),
+        )
+        whens.append(When(cycle=cycle, then=_PlusDays(base, day)))
+    return Case(*whens, default=None, output_field=DateTimeField())
+
+
+def _missed_report(on: dt.date) -> Case:
+    """True when a periodic report was due and none came since the reporting day before
+    (the assignment existed before then, and its last report, if any, is older)."""
+    latest = Greatest("created_at", Coalesce("last_report_at", "created_at"))
+    return Case(
+        When(LessThan(latest, _report_since(on)), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
 
 
 def claimed_in_time() -> Q:
     """A completion claim filed by the due date (local day) and waiting for review: the unit
     has done its part on time, so the item is neither overdue nor chased while it waits."""
     return Q(state=State.SUBMITTED, submitted_at__date__lte=F("due_date"))
+
+
+def overdue_q(on: dt.date) -> Q:
+    """Open, past its due date, and not a completion claim filed in time: the condition
+    behind `is_overdue`, for filtering without computing the other flags."""
+    return ~Q(state=State.DONE) & Q(due_date__lt=on) & ~claimed_in_time()
 
 
 def done_in_time() -> Q:
@@ -119,7 +174,7 @@ def assignments_with_status(queryset: QuerySet[Assignment], on: dt.date | None =
             default=Value("green"),
             output_field=CharField(),
         ),
-        is_overdue=Case(When(open_ & late, then=Value(True)), default=Value(False)),
+        is_overdue=Case(When(overdue_q(on), then=Value(True)), default=Value(False)),
         is_due_soon=Case(
             When(open_ & ~waiting & Q(due_date__gte=on, due_date__lte=soon), then=Value(True)),
             default=Value(False),

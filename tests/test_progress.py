@@ -413,3 +413,24 @@ def test_hand_count_api_page_and_export_agree_per_county(client, world, history)
             == (api[county]["assignments"], api[county]["done"])
             == (page[county].total, page[county].done)
         ), county
+
+
+def test_overdue_api_pages_through_ties_without_repeating_or_skipping(world):
+    """Items of one unit due the same day tie on (due date, unit): the id breaks the tie, so
+    paging the list gives each item exactly once, and the page shows them in that order."""
+    from tests.conftest import add_assignments
+
+    add_assignments(world, world.county_unit, 25)
+    Assignment.objects.filter(task__ref__startswith="九/").update(due_date=dt.date(2026, 10, 9))
+    api = _api(world.coordinator)
+    seen = []
+    for page in range(1, 40):
+        body = api.get("/api/progress/overdue/", {"page_size": 2, "page": page}).json()
+        seen += [item["id"] for item in body["results"]]
+        if not body["next"]:
+            break
+    expected = Assignment.objects.filter(task__ref__startswith="九/").values_list("pk", flat=True)
+    assert len(seen) == len(set(seen)) == body["count"]
+    assert set(expected) <= set(seen)
+    tied = [pk for pk in seen if pk in set(expected)]
+    assert tied == sorted(tied)

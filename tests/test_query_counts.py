@@ -144,7 +144,7 @@ ADMIN_LISTS = {
     "/admin/regions/unitgroup/": 9,
     "/admin/regions/user/": 9,
     "/admin/reporting/assessmentscheme/": 9,
-    "/admin/tasks_app/assignment/": 9,
+    "/admin/tasks_app/assignment/": 8,  # was 9: unfiltered, all rows are counted once
     "/admin/reporting/bulletin/": 9,
     "/admin/notify/digest/": 8,
     "/admin/tasks_app/extensionrequest/": 8,
@@ -193,3 +193,29 @@ def test_bulletin_figures_and_assessment_queries_are_pinned(world, name):
     one = run()
     grow(world, start=2)
     assert (one, run()) == (FUNCTIONS[name],) * 2, name
+
+
+def test_assignment_list_counts_every_row_once_unless_filtered(client, world):
+    """Without a filter the rows shown are all the rows: counted once (8 queries, pinned
+    above); with one, the total is counted too, and both figures are right."""
+    from tasks_app.access import assignments_for_user
+
+    grow(world, 1)
+    client.force_login(world.coordinator)
+    visible = assignments_for_user(world.coordinator).count()
+    page = client.get("/admin/tasks_app/assignment/")
+    assert (page.context["cl"].result_count, page.context["cl"].full_result_count) == (
+        visible,
+        visible,
+    )
+    assert f"总共 {visible}" not in page.content.decode()  # as Django shows an unfiltered list
+    url = "/admin/tasks_app/assignment/?state=assigned"
+    shown = assignments_for_user(world.coordinator).filter(state="assigned").count()
+    assert 0 < shown < visible
+    assert count(client.get, url) == ADMIN_LISTS["/admin/tasks_app/assignment/"] + 1
+    page = client.get(url)
+    assert (page.context["cl"].result_count, page.context["cl"].full_result_count) == (
+        shown,
+        visible,
+    )
+    assert f"总共 {visible}" in page.content.decode()  # "N 条结果(总共 M)" by the search box

@@ -6,7 +6,10 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
-from core.localtime import date_text, local_date
+from django.db.models import Case, CharField, Count, DateField, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
+
+from core.localtime import date_text, local_zone
 from core.spreadsheets import Sheet, xlsx_bytes
 from regions.models import Region, Unit, User
 from regions.selectors import region_subtree_q
@@ -66,67 +69,71 @@ def _score(s: Score, scheme: AssessmentScheme) -> None:
     s.score = round(max(0.0, base - sum(penalties.values())), 1)
 
 
+def _grouped(user: User, region: Region, year: int, on: dt.date):
+    """The figures in SQL, grouped by county, unit of the region itself, and (for the late
+    ones) due date and the day lateness ran to: a few thousand rows at national scale, not
+    one per assignment, so the working days are counted once per group."""
+    zone = local_zone()
+    claimed = TruncDate("submitted_at", tzinfo=zone)
+    # the unit's part ends when it claims completion (a slow review is not its lateness)
+    finished = Coalesce(claimed, TruncDate("done_at", tzinfo=zone))
+    until = Case(
+        When(state=Assignment.State.DONE, then=finished),
+        When(state=Assignment.State.SUBMITTED, submitted_at__isnull=False, then=claimed),
+        default=Value(on),
+        output_field=DateField(),
+    )
+    own = Q(unit__region_id=region.pk)
+    return (
+        assignments_with_status(assignments_for_user(user), on=on)
+        .filter(region_subtree_q(region, prefix="unit__region__"), due_date__year=year)
+        .annotate(
+            child=child_region_of(region),
+            own_unit=Case(When(own, then=F("unit_id")), output_field=IntegerField()),
+            own_name=Case(When(own, then=F("unit__short_name")), output_field=CharField()),
+            finished=finished,
+            until=until,
+        )
+        .annotate(
+            late_due=Case(When(until__gt=F("due_date"), then=F("due_date"))),
+            late_until=Case(When(until__gt=F("due_date"), then=F("until"))),
+        )
+        .values_list("child", "own_unit", "own_name", "late_due", "late_until")
+        .annotate(
+            n=Count("id"),
+            done=Count("id", filter=Q(state=Assignment.State.DONE)),
+            on_time=Count("id", filter=Q(state=Assignment.State.DONE, finished__lte=F("due_date"))),
+            returned=Sum("returns"),
+            missed=Count("id", filter=Q(missed_report=True)),
+        )
+        .order_by()
+    )
+
+
 def assessment(
     *, user: User, region: Region, year: int, on: dt.date | None = None
 ) -> tuple[list[Score], list[Score]]:
     """Scores per county (the region's children) and per unit of the region itself, for
-    the assignments due in `year`, ranked. One query for the rows; the working days of
-    lateness are counted in Python, only for the late ones."""
+    the assignments due in `year`, ranked. One query for the figures (aggregated in SQL);
+    the working days of lateness are counted per group of late ones."""
     on = on or today()
     scheme = scheme_for(region, year)
-    rows = (
-        assignments_with_status(assignments_for_user(user), on=on)
-        .filter(region_subtree_q(region, prefix="unit__region__"), due_date__year=year)
-        .annotate(child=child_region_of(region))
-        .values_list(
-            "unit_id",
-            "unit__short_name",
-            "unit__region_id",
-            "child",
-            "state",
-            "due_date",
-            "done_at",
-            "submitted_at",
-            "returns",
-            "missed_report",
-        )
-    )
+    rows = _grouped(user, region, year, on)
     counties = dict(Region.objects.filter(parent=region).values_list("pk", "name"))
     by_county: dict[int, Score] = {pk: Score(name) for pk, name in counties.items()}
     by_unit: dict[int, Score] = {}
-    for (
-        unit_id,
-        unit_name,
-        unit_region,
-        child,
-        state,
-        due,
-        done_at,
-        submitted_at,
-        returns,
-        missed,
-    ) in rows:
+    for child, unit_id, unit_name, due, until, n, done, on_time, returned, missed in rows:
         targets = [by_county[child]] if child in by_county else []
-        if unit_region == region.pk:
+        if unit_id is not None:
             targets.append(by_unit.setdefault(unit_id, Score(unit_name)))
-        done = state == Assignment.State.DONE
-        # the unit's part ends when it claims completion (a slow review is not its lateness)
-        claimed = local_date(submitted_at) if submitted_at else None
-        finished = (claimed or local_date(done_at)) if done else None
-        if done:
-            late_until = finished
-        elif state == Assignment.State.SUBMITTED and claimed:
-            late_until = claimed
-        else:
-            late_until = on
-        late = max(0, workdays_between(due, late_until)) if late_until and late_until > due else 0
+        late = n * workdays_between(due, until) if until else 0
         for s in targets:
-            s.assignments += 1
+            s.assignments += n
             s.done += done
-            s.done_on_time += bool(done and finished and finished <= due)
+            s.done_on_time += on_time
             s.overdue_workdays += late
-            s.returned += returns
-            s.missed += bool(missed)
+            s.returned += returned
+            s.missed += missed
     ranked = []
     for table in (by_county, by_unit):
         scores = [s for s in table.values() if s.assignments]

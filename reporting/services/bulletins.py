@@ -18,7 +18,7 @@ from reporting.models import Bulletin, BulletinDelivery
 from reporting.progress import FIGURES, Row, child_region_of
 from tasks_app.access import plans_for_user, require_coordinator
 from tasks_app.models import Assignment, WorkPlan
-from tasks_app.selectors import assignments_with_status, today
+from tasks_app.selectors import assignments_with_status, overdue_q, today
 from tasks_app.workdays import workdays_between
 
 # The overdue items a bulletin lists; the figures still count every one of them.
@@ -59,13 +59,12 @@ def bulletin_figures(
         "unit_id",
         dict(Unit.objects.filter(region=plan.region).values_list("pk", "short_name")),
     )
-    overdue_items = (
-        assignments_with_status(
-            Assignment.objects.filter(task__plan=plan, due_date__lte=end), on=on
-        )
-        .filter(is_overdue=True)
+    overdue_items = (  # the overdue condition itself, and only the fields listed
+        Assignment.objects.filter(task__plan=plan, due_date__lte=end)
+        .filter(overdue_q(on))
         .select_related("unit", "task")
-        .order_by("due_date", "unit__short_name")
+        .only("due_date", "last_report_at", "unit__short_name", "task__ref", "task__title")
+        .order_by("due_date", "unit__short_name", "id")
     )
     overdue = [
         {
