@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
+
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 
 from core.errors import NotFoundError
 from core.queue import queue_task
 from regions.models import User
-from reporting.ledger import ledger_bytes, ledger_queryset, ledger_rows
+from reporting.ledger import ledger_bytes, ledger_queryset, ledger_rows, ledger_write
 from reporting.models import ExportJob
 from tasks_app.access import plans_for_user
 from tasks_app.models import WorkPlan
@@ -37,6 +39,8 @@ def ledger_export(
 
 
 def export_job_run(*, job_id: int) -> ExportJob:
+    """Build the job's file: rows streamed from the database into a scratch file on disk, which
+    the job's FileField then copies in chunks; memory stays flat whatever the size."""
     job = ExportJob.objects.select_related("user", "plan").get(pk=job_id)
     if job.status != "pending":
         return job
@@ -46,14 +50,16 @@ def export_job_run(*, job_id: int) -> ExportJob:
 
     job.status = "running"
     job.save(update_fields=["status", "updated_at"])
-    try:
-        rows = ledger_rows(ledger_queryset(user=job.user, plan_id=job.plan_id), progress)
-        data = ledger_bytes(rows, job.format, job.plan.title)
-    except Exception as exc:  # a failed export says why on its page; nothing half-written
-        job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
-        job.save(update_fields=["status", "error", "updated_at"])
-        raise
-    job.file.save(f"台账-{job.plan_id}.{job.format}", ContentFile(data), save=False)
+    with tempfile.NamedTemporaryFile(prefix="ledger-", suffix=f".{job.format}") as scratch:
+        try:
+            rows = ledger_rows(ledger_queryset(user=job.user, plan_id=job.plan_id), progress)
+            ledger_write(scratch, rows, job.format, job.plan.title)
+        except Exception as exc:  # a failed export says why on its page; nothing half-written
+            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            job.save(update_fields=["status", "error", "updated_at"])
+            raise
+        scratch.seek(0)
+        job.file.save(f"台账-{job.plan_id}.{job.format}", File(scratch), save=False)
     job.status, job.progress = "done", 100
     job.save(update_fields=["file", "status", "progress", "updated_at"])
     return job
