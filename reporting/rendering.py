@@ -85,14 +85,22 @@ def overdue_rows(items, *, on: dt.date) -> SafeString:
     """The overdue list's rows: unit, item (linked), due date, working days overdue on `on`,
     state, local day of the last report."""
     before, after = _detail_link()
+    zone = timezone.get_current_timezone()
+    item_cells: dict[tuple[str, str], str] = {}  # a task's text, once per task
+    due_cells: dict[dt.date, str] = {}  # a due date and its working days overdue, once each
     rows = []
     for a in items:
-        last = timezone.localtime(a.last_report_at).date().isoformat() if a.last_report_at else ""
+        item = item_cells.get(key := (a.task__ref, a.task__title))
+        if item is None:
+            item = item_cells[key] = f"{esc(a.task__ref)} {esc(_truncated(a.task__title, 40))}"
+        due = due_cells.get(a.due_date)
+        if due is None:
+            overdue = -workdays_between(on, a.due_date)
+            due = due_cells[a.due_date] = f"<td>{a.due_date.isoformat()}</td><td>{overdue}</td>"
+        last = a.last_report_at.astimezone(zone).date().isoformat() if a.last_report_at else ""
         rows.append(
             f"\n  <tr><td>{esc(a.unit__short_name)}</td>"
-            f'<td><a href="{before}{a.id}{after}">'
-            f"{esc(a.task__ref)} {esc(_truncated(a.task__title, 40))}</a></td>"
-            f"<td>{a.due_date.isoformat()}</td><td>{-workdays_between(on, a.due_date)}</td>"
+            f'<td><a href="{before}{a.id}{after}">{item}</a></td>{due}'
             f"<td>{esc(_STATES.get(a.state, a.state))}</td><td>{last or '未反馈'}</td></tr>\n  "
         )
     return mark_safe("".join(rows))
