@@ -27,6 +27,9 @@ county government a contact mailbox, and creates a coordinator of each province.
    process (time inside it and its peak RSS, VmHWM), against a fresh process streaming the
    same columns with one raw SQL (server-side cursor, nothing written).
 
+BENCH_DB=<name> seeds that database once and keeps it (later runs reuse it: for measuring
+one change after another); ROWS=1,2,7 measures only those rows.
+
 Pages compute as of the real date (Asia/Shanghai); the seeded due dates fall in 2026. Prints
 the seeding times and a table: what | measured | raw baseline | ratio | target | met?
 Not a test: it asserts nothing.
@@ -59,6 +62,7 @@ from benchmarks.national.config import (
     BULLETIN_START,
     COUNTIES,
     DB,
+    KEEP_DB,
     MIN_REQUESTS,
     NATIONAL_CODE,
     PASSWORD,
@@ -67,6 +71,7 @@ from benchmarks.national.config import (
     PROVINCE_COUNTIES,
     REQUESTS,
     ROW_SECONDS,
+    ROWS,
     TASKS,
     VAR,
     WARMUP,
@@ -78,8 +83,10 @@ from benchmarks.national.procs import stop_process
 from benchmarks.national.raw_sql import OVERDUE_COUNT
 from benchmarks.national.sweep_send import send_rows, sweep_rows
 from benchmarks.national.web import Browser, start_server
+from notify.models import MailLog, Reminder
 from regions.models import Region, Unit, UnitContact
 from regions.services import user_upsert
+from reporting.models import Bulletin
 from reporting.services.bulletins import bulletin_create
 from tasks_app.models import Assignment, WorkPlan
 
@@ -90,6 +97,12 @@ def seed() -> dict:
         ("national", COUNTIES, NATIONAL_CODE),
         ("province", PROVINCE_COUNTIES, PROVINCE_CODE),
     ):
+        if Region.objects.filter(code=code).exists():  # a kept database (BENCH_DB)
+            seeded[label] = Region.objects.get(code=code)
+            seeded[f"{label}_seconds"] = 0.0
+            count = Assignment.objects.filter(task__plan__region=seeded[label]).count()
+            print(f"kept {label}: {count:,} assignments")
+            continue
         seconds, _ = timed(
             lambda counties=counties, code=code: call_command(
                 "seed_scale",
@@ -105,10 +118,13 @@ def seed() -> dict:
         print(f"seeded {label}: {counties:,} counties, {count:,} assignments in {seconds:.0f} s")
         seeded[label] = region
         seeded[f"{label}_seconds"] = seconds
+    fresh = seeded["national_seconds"] or seeded["province_seconds"]
     UnitContact.objects.bulk_create(
         [
             UnitContact(unit_id=pk, email=f"contact{pk}@example.gov.cn", name="联络人")
-            for pk in Unit.objects.filter(kind=Unit.Kind.GOVERNMENT).values_list("pk", flat=True)
+            for pk in Unit.objects.filter(kind=Unit.Kind.GOVERNMENT, contacts__isnull=True)
+            .values_list("pk", flat=True)
+            .distinct()
         ],
         batch_size=5000,
     )
@@ -119,15 +135,31 @@ def seed() -> dict:
     user_upsert(
         username="bench_province", password=PASSWORD, role="coordinator", region=seeded["province"]
     )
-    seeded["bulletin"] = bulletin_create(
+    seeded["bulletin"] = Bulletin.objects.filter(
+        plan=seeded["plan"], period_start=BULLETIN_START, period_end=BULLETIN_END
+    ).first() or bulletin_create(
         user=seeded["user"], plan=seeded["plan"], start=BULLETIN_START, end=BULLETIN_END
     )
     with connection.cursor() as cursor:
-        seconds, _ = timed(lambda: cursor.execute("VACUUM ANALYZE"))
-        print(f"VACUUM ANALYZE: {seconds:.0f} s")
+        if fresh:
+            seconds, _ = timed(lambda: cursor.execute("VACUUM ANALYZE"))
+            print(f"VACUUM ANALYZE: {seconds:.0f} s")
         cursor.execute(OVERDUE_COUNT, {"p": seeded["national"].pk, "today": timezone.localdate()})
         seeded["overdue"] = cursor.fetchone()[0]
     return seeded
+
+
+def keep_database() -> None:
+    """BENCH_DB: use (creating and migrating if needed) the named database and keep it."""
+    import psycopg
+
+    admin_url = urlsplit(PG_URL)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone():
+            admin.execute(f'CREATE DATABASE "{DB}"')
+    connection.close()
+    connection.settings_dict["NAME"] = DB
+    call_command("migrate", verbosity=0)
 
 
 def drop_database(old) -> None:
@@ -154,7 +186,10 @@ def main() -> None:
     old, server, log = None, None, None
     table = Table()
     try:
-        old = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
+        if KEEP_DB:
+            keep_database()
+        else:
+            old = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             version = cursor.fetchone()[0]
@@ -173,10 +208,17 @@ def main() -> None:
         browser.login("bench_national")
         province_browser.login("bench_province")
         print("\nrows as they are measured:")
-        reminder_ids = sweep_rows(table)
-        send_rows(table, reminder_ids)
+        if 1 in ROWS or not Reminder.objects.exists():
+            reminder_ids = sweep_rows(table)
+        else:
+            reminder_ids = list(Reminder.objects.order_by("pk").values_list("pk", flat=True))
+            Reminder.objects.update(sent_at=None, cancelled_at=None, attempts=0)
+            MailLog.objects.filter(reminder__isnull=False).delete()
+        if 2 in ROWS:
+            send_rows(table, reminder_ids)
         http_rows(table, browser, province_browser, seeded)
-        ledger_rows(table, seeded["user"], seeded["plan"], seeded["national"])
+        if 9 in ROWS:
+            ledger_rows(table, seeded["user"], seeded["plan"], seeded["national"])
         table.print()
         total = seeded["national_seconds"] + seeded["province_seconds"]
         print(
@@ -189,7 +231,8 @@ def main() -> None:
         stop_process(server)
         if log is not None and "Traceback" in log.read_text(errors="replace"):
             print(f"\ngunicorn's log (last lines):\n{log.read_text(errors='replace')[-3000:]}")
-        drop_database(old)
+        if not KEEP_DB:
+            drop_database(old)
         shutil.rmtree(VAR, ignore_errors=True)
 
 
