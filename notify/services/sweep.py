@@ -39,7 +39,7 @@ from django.utils import timezone
 from core.bulk import insert_select
 from notify.models import Digest, Reminder, ReminderPolicy
 from notify.outbox import outbox_enqueue
-from regions.models import User
+from regions.models import Unit, User
 from tasks_app.models import Assignment, ReportCycle
 from tasks_app.workdays import add_workdays, is_workday
 
@@ -48,6 +48,8 @@ Kind = Reminder.Kind
 State = Assignment.State
 # nothing to chase the unit for: done, or its completion claim waits for review
 WAITING_OR_DONE = (State.DONE, State.SUBMITTED)
+# rules whose condition already excludes the reminders they recorded today
+SELF_EXCLUDING = (Kind.OVERDUE, Kind.ESCALATION)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ def _rule_querysets(today: dt.date, policy: Policy, scope: Q) -> list[tuple[str,
         rules.append(
             (Kind.DUE_TODAY, open_.filter(due_date__gte=today, due_date__lt=add_workdays(today, 1)))
         )
+    # these two exclude what they recorded earlier, today's included (today > every)
     every = add_workdays(today, -policy.overdue_every)
     recent_overdue = Reminder.objects.filter(
         assignment=OuterRef("pk"), kind=Kind.OVERDUE, scheduled_for__gt=every
@@ -187,13 +190,14 @@ def reminders_sweep(*, today: dt.date | None = None, enqueue: bool = True) -> Sw
         now = timezone.now()
         for policy, scope in _policy_groups():
             for kind, queryset in _rule_querysets(today, policy, scope):
-                recorded = Reminder.objects.filter(
-                    assignment=OuterRef("pk"), kind=kind, scheduled_for=today
-                )
+                if kind not in SELF_EXCLUDING:  # a re-run reads past what it recorded
+                    recorded = Reminder.objects.filter(
+                        assignment=OuterRef("pk"), kind=kind, scheduled_for=today
+                    )
+                    queryset = queryset.exclude(Exists(recorded))
                 # one INSERT … SELECT per rule; a re-run only adds what is new
                 rows = (
-                    queryset.exclude(Exists(recorded))
-                    .order_by("pk")  # index pages filled in order, not at random
+                    queryset.order_by("pk")  # index pages filled in order, not at random
                     .annotate(s_assignment=F("pk"), **_constants(now, kind, today))
                     .values(*REMINDER_COLUMNS.values())
                 )
@@ -231,13 +235,20 @@ def _digests_record(today: dt.date, now: dt.datetime) -> None:
     however many sweeps run), and a daily overdue summary per coordinator: one INSERT …
     SELECT each, one row per unit or coordinator."""
     monday = today - dt.timedelta(days=today.weekday())
+    open_work = Assignment.objects.filter(unit=OuterRef("pk"), task__plan__status="active").exclude(
+        state__in=WAITING_OR_DONE
+    )
+    this_week = Digest.objects.filter(
+        kind=Digest.Kind.UNIT_WEEKLY, scheduled_for=monday, unit__isnull=False
+    ).values("unit_id")
+    # units less those with this week's digest (NOT IN: a hashed set, however stale the
+    # statistics), then each probed for open work by index: not every open assignment read
+    # and made DISTINCT, and a re-run reads next to nothing
     units = (
-        Assignment.objects.exclude(state__in=WAITING_OR_DONE)
-        .filter(task__plan__status="active")
-        .order_by()  # the default ordering would add its columns to the DISTINCT
-        .values("unit_id")
-        .distinct()
-        .annotate(**_constants(now, Digest.Kind.UNIT_WEEKLY, monday))
+        Unit.objects.exclude(pk__in=this_week)
+        .filter(Exists(open_work))
+        .order_by()
+        .annotate(unit_id=F("pk"), **_constants(now, Digest.Kind.UNIT_WEEKLY, monday))
         .values(*UNIT_DIGEST_COLUMNS.values())
     )
     insert_select(Digest, units, UNIT_DIGEST_COLUMNS)
