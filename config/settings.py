@@ -287,7 +287,7 @@ EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 REMINDER_SWEEP_TIME = env("REMINDER_SWEEP_TIME", default="08:30")
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 # Rows the outbox claims, sends and stamps in one transaction (the at-least-once window).
-OUTBOX_CHUNK = env.int("OUTBOX_CHUNK", default=50)
+OUTBOX_CHUNK = env.int("OUTBOX_CHUNK", default=200)
 # Links in mails point here.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Ledgers up to this many rows download at once; larger ones are built by a worker.

@@ -15,7 +15,15 @@ from django.utils import timezone
 
 from core.localtime import chinese_date_text, local_date
 from notify.models import Digest, Reminder
-from notify.outbox import Outgoing, TrackedRows, outbox_send, register, site_link, templated_mail
+from notify.outbox import (
+    MailRenderer,
+    Outgoing,
+    TrackedRows,
+    outbox_send,
+    register,
+    site_link,
+    templated_mail,
+)
 from regions.selectors import (
     escalation_mail_recipients_many,
     region_subtree_q,
@@ -31,6 +39,9 @@ State = Assignment.State
 WAITING_OR_DONE = (State.DONE, State.SUBMITTED)
 # the id reversed once a chunk and replaced in each mail's link
 LINK_SLOT = 987654321
+# what differs between one task's reminders to several units, printed as it is by the
+# reminder templates (never tested): filled into a mail rendered once (MailRenderer)
+PERSONAL = ("addressee", "unit_name", "role", "state", "progress", "due_text", "due_iso", "link")
 # a digest lists the first DIGEST_LISTED items of each list; the totals count them all
 DIGEST_LISTED = 500
 
@@ -70,6 +81,8 @@ class ReminderMail(TrackedRows):
             "state": {k: str(label) for k, label in State.choices},
         }
         self.link = site_link("assignment_detail", LINK_SLOT)
+        # a chunk is mostly one task's reminders to many units: rendered once per task
+        self.renderer = MailRenderer("reminder", PERSONAL)
 
     def build(self, reminder: Reminder) -> Outgoing | str:
         assignment = reminder.assignment
@@ -104,7 +117,7 @@ class ReminderMail(TrackedRows):
             "link": self.link.replace(str(LINK_SLOT), str(assignment.pk)),
         }
         return Outgoing(
-            templated_mail("reminder", context, to),
+            self.renderer.mail(context, to),
             region_id=plan.region_id,
             kind=reminder.kind,
             log={"reminder": reminder},

@@ -27,6 +27,7 @@ from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import conditional_escape
 
 from core.queue import queue_task
 from notify.models import MailLog
@@ -165,6 +166,41 @@ def templated_mail(template: str, context: dict, to: list[str]) -> EmailMultiAlt
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
     message.attach_alternative(html, "text/html")
     return message
+
+
+class MailRenderer:
+    """`templated_mail` for a run of mails that differ only in values the templates print as
+    they are (never test, filter or loop over): each distinct rest of the context is rendered
+    once, with a slot for each such value, and every mail fills its slots in — a chunk of a
+    task's reminders to many units is rendered once, not once per unit. Values are escaped
+    as the template would have escaped them, so the mail is the same either way (tested)."""
+
+    def __init__(self, template: str, personal: tuple[str, ...]) -> None:
+        self.template = template
+        self.slots = {name: f"\ue000{name}\ue000" for name in personal}
+        self.rendered: dict[tuple, tuple[str, ...]] = {}
+
+    def mail(self, context: dict, to: list[str]) -> EmailMultiAlternatives:
+        shared = tuple(sorted((k, v) for k, v in context.items() if k not in self.slots))
+        parts = self.rendered.get(shared)
+        if parts is None:
+            if len(self.rendered) >= 256:  # a long run of different shapes: start again
+                self.rendered.clear()
+            slotted = {**dict(shared), **self.slots}
+            parts = tuple(
+                render_to_string(f"mail/{self.template}{suffix}", slotted)
+                for suffix in ("_subject.txt", ".txt", ".html")
+            )
+            self.rendered[shared] = parts
+        subject, text, html = parts
+        for name, slot in self.slots.items():
+            value = str(conditional_escape(context[name]))
+            subject, text, html = (part.replace(slot, value) for part in (subject, text, html))
+        message = EmailMultiAlternatives(
+            " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, to
+        )
+        message.attach_alternative(html, "text/html")
+        return message
 
 
 class TrackedRows:
