@@ -63,6 +63,7 @@ def why_not_send(reminder: Reminder) -> str:
 class ReminderMail(TrackedRows):
     name = "reminder"
     model = Reminder
+    cancel_reason_field = "cancel_reason"
     related = ("assignment__task__plan", "assignment__unit")
     deferred = ("assignment__task__text", "assignment__task__plan__source_text")
 

@@ -203,20 +203,27 @@ class MailRenderer:
         return message
 
 
+def rows_update(model: type[models.Model], rows: list, **values) -> int:
+    """Stamp a chunk's rows of one outcome: one UPDATE."""
+    return model.objects.filter(pk__in=[row.pk for row in rows]).update(**values)
+
+
 class TrackedRows:
-    """The stamping shared by rows with `sent_at`, `cancelled_at`, `attempts`, `last_error`:
-    one UPDATE per chunk and outcome."""
+    """The stamping shared by rows with `sent_at`, `cancelled_at`, `attempts`, `last_error`
+    (and the reason of a cancellation where the kind keeps one): one UPDATE per chunk and
+    outcome."""
+
+    cancel_reason_field: str | None = None
 
     def pending(self) -> models.Q:
         return models.Q(sent_at__isnull=True, cancelled_at__isnull=True)
 
     def _update(self, rows: list, **values) -> None:
-        now = timezone.now()
-        self.model.objects.filter(pk__in=[row.pk for row in rows]).update(updated_at=now, **values)
+        rows_update(self.model, rows, updated_at=timezone.now(), **values)
 
     def cancel(self, rows: list, reason: str) -> None:
-        extra = {"cancel_reason": reason} if hasattr(self.model, "cancel_reason") else {}
-        self._update(rows, cancelled_at=timezone.now(), **extra)
+        why = {self.cancel_reason_field: reason} if self.cancel_reason_field else {}
+        self._update(rows, cancelled_at=timezone.now(), **why)
 
     def failed(self, rows: list, error: str) -> None:
         self._update(rows, attempts=models.F("attempts") + 1, last_error=error)

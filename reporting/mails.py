@@ -8,7 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.utils import timezone
 
-from notify.outbox import Outgoing, outbox_send, register
+from notify.outbox import Outgoing, outbox_send, register, rows_update
 from regions.selectors import unit_mail_recipients_many
 from reporting.documents import bulletin_docx
 from reporting.models import Bulletin, BulletinDelivery
@@ -49,18 +49,15 @@ class BulletinMail:
         message.attach(f"{bulletin.title}.docx", self._documents[bulletin.pk], DOCX)
         return Outgoing(message, region_id=bulletin.plan.region_id, kind="bulletin")
 
-    def _update(self, deliveries: list[BulletinDelivery], **values) -> None:
-        BulletinDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(**values)
-
     def cancel(self, deliveries: list[BulletinDelivery], reason: str) -> None:
         # kept pending: a later delivery run sends it once the unit has an address
-        self._update(deliveries, error=reason)
+        rows_update(BulletinDelivery, deliveries, error=reason)
 
     def failed(self, deliveries: list[BulletinDelivery], error: str) -> None:
-        self._update(deliveries, error=error)
+        rows_update(BulletinDelivery, deliveries, error=error)
 
     def sent(self, deliveries: list[BulletinDelivery]) -> None:
-        self._update(deliveries, sent_at=timezone.now(), error="")
+        rows_update(BulletinDelivery, deliveries, sent_at=timezone.now(), error="")
 
 
 register(BulletinMail())
