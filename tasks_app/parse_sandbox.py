@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 def parse_sandboxed(*, data: bytes | None = None, filename: str = "", text: str | None = None):
     """The outline of `data` (a file named `filename`) or of `text`, parsed in the child."""
     import resource
+    import signal
     import subprocess
     from pathlib import Path
 
@@ -30,6 +31,7 @@ def parse_sandboxed(*, data: bytes | None = None, filename: str = "", text: str 
 
     memory = settings.PARSE_MEMORY_LIMIT_MB * 1024 * 1024
     seconds = settings.PARSE_TIME_LIMIT_SECONDS
+    too_long = f"解析超过 {seconds} 秒仍未完成,已停止。文件可能过大或结构异常,请拆分后再上传。"
 
     def limit() -> None:  # runs in the child, before it starts Python
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -50,13 +52,13 @@ def parse_sandboxed(*, data: bytes | None = None, filename: str = "", text: str 
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise ParseError(
-            f"解析超过 {seconds} 秒仍未完成,已停止。文件可能过大或结构异常,请拆分后再上传。"
-        ) from exc
+        raise ParseError(too_long) from exc
     try:
         answer = json.loads(child.stdout.decode("utf-8"))
     except ValueError:
         answer = None
+    if child.returncode == -signal.SIGXCPU:  # its CPU time ran out
+        raise ParseError(too_long)
     if child.returncode < 0 or (child.returncode == 0 and not isinstance(answer, dict)):
         # killed by a limit (SIGXCPU, SIGKILL) or out of memory before it could answer
         raise ParseError(
