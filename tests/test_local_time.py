@@ -132,3 +132,18 @@ def test_assessment_does_not_depend_on_the_process_time_zone(early_report, proce
     assert own.done_at.astimezone(dt.UTC).date() == dt.date(2026, 3, 1)
     assert czj.done_on_time == 0
     assert czj.overdue_workdays >= 1
+
+
+@pytest.mark.parametrize(
+    ("instant", "text"),
+    [
+        (dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC), "2026-03-02 07:30"),
+        (dt.datetime(2026, 12, 31, 16, 5, tzinfo=dt.UTC), "2027-01-01 00:05"),
+        (dt.datetime(2026, 7, 9, 8, 0, tzinfo=SHANGHAI), "2026-07-09 08:00"),
+        (None, ""),
+    ],
+)
+def test_minute_text_is_the_local_minute_zero_padded(instant, text):
+    from core.localtime import minute_text
+
+    assert minute_text(instant) == text
