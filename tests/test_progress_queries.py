@@ -112,3 +112,28 @@ def test_same_queries_for_2_and_50_counties(client, db, path):
         assert response.status_code == 200, (url, response.status_code)
         counts.append(len(queries.captured_queries))
     assert counts == [PINNED.get(path)] * 2, (path, counts)
+
+
+def _top_level_tables(sql: str) -> int:
+    """The tables a statement joins itself (FROM and each JOIN outside parentheses), not
+    those of its subqueries."""
+    depth, flat = 0, []
+    for char in sql:
+        depth += char == "("
+        flat.append(char if depth == 0 else " ")
+        depth -= char == ")"
+    return "".join(flat).count(" JOIN ") + 1
+
+
+@pytest.mark.parametrize("path", ["/api/progress/regions/", "/api/progress/matrix/{plan}/"])
+def test_progress_by_county_joins_few_enough_tables_for_postgresql_to_order_them(db, path):
+    """Past eight joined tables (join_collapse_limit) PostgreSQL joins them in the order
+    written: assignment, task, plan first, and a province's figures read every assignment
+    of the country. The access check on the plan's region is a subquery, not four joins."""
+    _region, plan, coordinator = city("960100", 2)
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(path.format(plan=plan.pk)).status_code == 200
+    (figures,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert _top_level_tables(figures) <= 8, figures
