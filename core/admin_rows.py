@@ -75,7 +75,7 @@ def _column(cl, index: int, name, link: tuple[str, str] | None, first: bool):
         if name == "action_checkbox":
             classes = "action-checkbox"
 
-        def value_repr(row):
+        def value_text(row) -> tuple[str, bool]:
             _f, attr, value = lookup_field(name, row, model_admin)
             if isinstance(value, str) and value.strip() == "":
                 value = ""
@@ -84,15 +84,15 @@ def _column(cl, index: int, name, link: tuple[str, str] | None, first: bool):
             if isinstance(attr, property) and hasattr(attr, "fget"):
                 boolean = getattr(attr.fget, "boolean", False)
             nowrap = isinstance(value, dt.date | dt.time)
-            return display_for_value(value, shown, boolean), nowrap
+            return esc(display_for_value(value, shown, boolean)), nowrap
 
     elif field.many_to_one:
         classes += " nowrap"
         attname = field.name
 
-        def value_repr(row):
+        def value_text(row) -> tuple[str, bool]:
             related = getattr(row, attname)
-            return (empty if related is None else related), False
+            return esc(empty if related is None else related), False
 
     else:
         if isinstance(field, models.DateField | models.TimeField):
@@ -100,27 +100,27 @@ def _column(cl, index: int, name, link: tuple[str, str] | None, first: bool):
         attname = field.attname
         known: dict = {}  # choices, numbers, days repeat: each value formatted once
 
-        def value_repr(row):
+        def shown(value) -> str:
+            return esc(display_for_field(value, field, empty, avoid_link=link is not None))
+
+        def value_text(row) -> tuple[str, bool]:
             value = getattr(row, attname)
             if isinstance(value, str) and value.strip() == "":
                 value = ""
             try:
-                return known[value], False
-            except KeyError:
-                shown = known[value] = display_for_field(
-                    value, field, empty, avoid_link=link is not None
-                )
-                return shown, False
+                text = known.get(value)
             except TypeError:  # unhashable
-                return display_for_field(value, field, empty, avoid_link=link is not None), False
+                return shown(value), False
+            if text is None:
+                text = known[value] = shown(value)
+            return text, False
 
     tag = "th" if link is not None and first else "td"
     pk = opts.pk.attname
 
     def cell(row) -> str:
-        shown, nowrap = value_repr(row)
+        text, nowrap = value_text(row)
         attrs = f' class="{classes} nowrap"' if nowrap else f' class="{classes}"'
-        text = esc(shown)
         if link is not None:
             text = f'<a href="{link[0]}{getattr(row, pk)}{link[1]}">{text}</a>'
         return f"<{tag}{attrs}>{text}</{tag}>"
