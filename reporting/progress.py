@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     Avg,
     BooleanField,
@@ -238,6 +240,19 @@ def overdue_list(*, user: User, filters: ProgressFilters, on: dt.date | None = N
     )
 
 
+def _driver_rows(queryset: QuerySet) -> list[tuple]:
+    """A values_list query's rows as the database driver gives them (integers, a Decimal
+    for an average), without the ORM's converter call on every value: ~10,000 rows of 9
+    values for a national matrix, 66,500 calls."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 @dataclass
 class Cell:
     """One task × one column: a single assignment, or (by county) all of a county's."""
@@ -294,8 +309,8 @@ def plan_matrix(
         .order_by()
     )
     cells: dict[tuple[int, int], Cell] = {
-        (task_id, key): Cell(*counts, round(mean or 0), first if counts[0] == 1 else None)
-        for task_id, key, *counts, mean, first in grouped
+        (task_id, key): Cell(*counts, round(float(mean or 0)), first if counts[0] == 1 else None)
+        for task_id, key, *counts, mean, first in _driver_rows(grouped)
     }
     keys = {c for _t, c in cells}
     if by == "county":

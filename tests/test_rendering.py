@@ -18,6 +18,7 @@ from reporting.rendering import (
     FastSelect,
     LabelOnlyChoices,
     matrix_rows,
+    matrix_table,
     overdue_rows,
 )
 from reporting.views import ProgressForm
@@ -60,6 +61,34 @@ def test_matrix_page_cells_match_the_template_on_real_data(world):
     )
     for (_task, html), (_t, cells) in zip(matrix_rows(matrix), matrix.rows, strict=True):
         assert html == MATRIX_CELLS.render(Context({"cells": cells}))
+
+
+MATRIX_TABLE = Template(  # the matrix page's table as its template wrote it
+    "<thead><tr><th>任务</th>{% for key, name in matrix.columns %}<th>{{ name }}</th>"
+    "{% endfor %}</tr></thead>\n  <tbody>\n  {% for task, cells in rows %}\n    <tr><td "
+    'class="task">{{ task.ref }} {{ task.title|truncatechars:24 }}</td>\n      {{ cells }}'
+    "</tr>\n  {% endfor %}\n  </tbody>\n  <tfoot><tr><th>办结 / 交办</th>{% for t in "
+    "matrix.column_totals %}<th>{{ t.done }}/{{ t.total }}</th>{% endfor %}</tr></tfoot>"
+)
+
+
+@pytest.mark.parametrize("by", ["county", "unit"])
+def test_matrix_table_is_the_templates_table(world, by):
+    titles = ["短", "标" * 24, "长" * 25, "a<b & \"c\" 'd'", "e\u0301" * 30]
+    for n, title in enumerate(titles):
+        task = Task.objects.create(
+            plan=world.plan, ref=f"八/<{n}>", title=title, due_date=dt.date(2026, 3, 1), position=n
+        )
+        Assignment.objects.create(task=task, unit=world.county_unit, due_date=task.due_date)
+    Region.objects.filter(pk=world.county_unit.region_id).update(name="<小店> & 区")
+    matrix = plan_matrix(user=world.coordinator, plan_id=world.plan.pk, region=world.region, by=by)
+    table = matrix_table(matrix)
+    expected = MATRIX_TABLE.render(Context({"matrix": matrix, "rows": matrix_rows(matrix)}))
+    assert len(matrix.rows) > len(titles)
+    assert (
+        f"<thead><tr><th>任务</th>{table['head']}</tr></thead>\n  <tbody>\n  {table['body']}\n"
+        f"  </tbody>\n  <tfoot><tr><th>办结 / 交办</th>{table['foot']}</tr></tfoot>"
+    ) == expected
 
 
 @pytest.fixture
