@@ -115,9 +115,14 @@ def _visible(user: User, filters: ProgressFilters) -> QuerySet[Assignment]:
     return queryset
 
 
-def _scoped(user: User, filters: ProgressFilters, on: dt.date) -> QuerySet[Assignment]:
+FIGURE_FLAGS = ("is_overdue", "missed_report")  # what FIGURES count by
+
+
+def _scoped(
+    user: User, filters: ProgressFilters, on: dt.date, flags=FIGURE_FLAGS
+) -> QuerySet[Assignment]:
     """Visible and filtered, with the computed flags (as of `filters.as_of` when given)."""
-    return assignments_with_status(_visible(user, filters), on=filters.as_of or on)
+    return assignments_with_status(_visible(user, filters), on=filters.as_of or on, flags=flags)
 
 
 def child_region_of(region: Region, prefix: str = "unit__region") -> Case:
@@ -293,7 +298,7 @@ def plan_matrix(
     on = on or today()
     column = child_region_of(region) if by == "county" else F("unit_id")
     grouped = (
-        _scoped(user, ProgressFilters(plan_id=plan_id), on)
+        _scoped(user, ProgressFilters(plan_id=plan_id), on, flags=("is_overdue", "is_due_soon"))
         .annotate(column=column)
         .filter(column__isnull=False)
         .values_list("task_id", "column")
