@@ -208,9 +208,10 @@ def main() -> None:
         browser.login("bench_national")
         province_browser.login("bench_province")
         print("\nrows as they are measured:")
-        if 1 in ROWS or not Reminder.objects.exists():
+        # the sweep (row 1) makes the reminders sending (row 2) sends: neither runs unless asked
+        if 1 in ROWS or (2 in ROWS and not Reminder.objects.exists()):
             reminder_ids = sweep_rows(table)
-        else:
+        elif 2 in ROWS:
             reminder_ids = list(Reminder.objects.order_by("pk").values_list("pk", flat=True))
             Reminder.objects.update(sent_at=None, cancelled_at=None, attempts=0)
             MailLog.objects.filter(reminder__isnull=False).delete()

@@ -69,6 +69,19 @@ def matrix_rows(matrix) -> list[tuple[object, SafeString]]:
     return [(task, mark_safe("".join(map(cell, cells)))) for task, cells in matrix.rows]
 
 
+def matrix_table(matrix) -> dict[str, SafeString]:
+    """The matrix table's header cells (column names), its rows (task, then its cells) and
+    its footer cells (done / total per column)."""
+    head = "".join(f"<th>{esc(name)}</th>" for _key, name in matrix.columns)
+    body = "".join(
+        f'\n    <tr><td class="task">{esc(task.ref)} {esc(_truncated(task.title, 24))}</td>'
+        f"\n      {cells}</tr>\n  "
+        for task, cells in matrix_rows(matrix)
+    )
+    foot = "".join(f"<th>{t.done}/{t.total}</th>" for t in matrix.column_totals)
+    return {"head": mark_safe(head), "body": mark_safe(body), "foot": mark_safe(foot)}
+
+
 # what `overdue_rows` reads of each item (values_list(..., named=True) of `overdue_list`)
 OVERDUE_COLUMNS = (
     "id",

@@ -26,7 +26,7 @@ from reporting.rendering import (
     OVERDUE_COLUMNS,
     FastSelect,
     LabelOnlyChoices,
-    matrix_rows,
+    matrix_table,
     overdue_rows,
 )
 from reporting.services.exports import export_job_get_for_user, ledger_export
@@ -238,7 +238,7 @@ def matrix_view(request: HttpRequest, plan_id: int, admin_context: dict) -> Http
             "title": f"{plan.title}:进展矩阵",
             "plan": plan,
             "matrix": matrix,
-            "rows": matrix_rows(matrix),
+            "table": matrix_table(matrix),
             "by": by,
             "lights": LIGHTS,
         },

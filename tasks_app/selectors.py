@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -83,12 +85,18 @@ class _PlusDays(Func):
         return f"datetime({start}, '+' || ({days}) || ' days')", [*start_params, *days_params]
 
 
-def _report_since_bases(cycle: str, on: dt.date) -> list[tuple[int, dt.datetime]]:
+def _report_since_bases(cycle: str, on: dt.date) -> tuple[tuple[int, dt.datetime], ...]:
     """For one cycle: when a report must have come since, for each reporting day d, is
     base + d days (24 h each), with base the same over runs of consecutive days: one run
     for a quarterly cycle between quarter ends, two otherwise (days up to today's use this
     month's base, later ones last month's), more only where the clock moves (DST) inside a
-    run. Returns [(last day of the run, base)], derived from `reporting_days` itself."""
+    run. Returns ((last day of the run, base), …), derived from `reporting_days` itself;
+    computed once per cycle, day and time zone (every status query asks)."""
+    return _bases(cycle, on, timezone.get_current_timezone_name())
+
+
+@functools.lru_cache(maxsize=32)
+def _bases(cycle: str, on: dt.date, _zone: str) -> tuple[tuple[int, dt.datetime], ...]:
     runs: list[tuple[int, dt.datetime]] = []
     for day in range(1, 29):
         _last, before = reporting_days(cycle, day, on)
@@ -97,7 +105,7 @@ def _report_since_bases(cycle: str, on: dt.date) -> list[tuple[int, dt.datetime]
             runs[-1] = (day, base)
         else:
             runs.append((day, base))
-    return runs
+    return tuple(runs)
 
 
 def _report_since(on: dt.date) -> Case:
@@ -150,23 +158,31 @@ def done_in_time() -> Q:
     )
 
 
-def assignments_with_status(queryset: QuerySet[Assignment], on: dt.date | None = None):
+STATUS_FLAGS = ("light", "is_overdue", "is_due_soon", "is_stalled", "missed_report")
+
+
+def assignments_with_status(
+    queryset: QuerySet[Assignment],
+    on: dt.date | None = None,
+    *,
+    flags: Collection[str] = STATUS_FLAGS,
+):
     """Annotate the traffic light and the computed flags: overdue, due soon, stalled,
     missed periodic report. Precedence of the light: done (blue), overdue (red),
     not signed (grey), due within N working days (yellow), else on track (green).
     A claim waiting for review is never "due soon", and not overdue if it was filed in time.
+    `flags`: only those (an aggregate over 300,000 rows needs two; each costs building).
     """
     on = on or today()
     soon = add_workdays(on, settings.DUE_SOON_WORKDAYS)
-    stalled_before = timezone.now() - dt.timedelta(days=settings.STALLED_AFTER_DAYS)
     open_ = ~Q(state=State.DONE)
     late = Q(due_date__lt=on) & ~claimed_in_time()
     waiting = Q(state=State.SUBMITTED)
-    return queryset.annotate(
-        cycle=Coalesce(
+    made = {
+        "cycle": lambda: Coalesce(
             NullIf("task__report_cycle", Value("")), NullIf("task__plan__report_cycle", Value(""))
         ),
-        light=Case(
+        "light": lambda: Case(
             When(state=State.DONE, then=Value("blue")),
             When(late, then=Value("red")),
             When(state=State.ASSIGNED, then=Value("grey")),
@@ -174,28 +190,38 @@ def assignments_with_status(queryset: QuerySet[Assignment], on: dt.date | None =
             default=Value("green"),
             output_field=CharField(),
         ),
-        is_overdue=Case(When(overdue_q(on), then=Value(True)), default=Value(False)),
-        is_due_soon=Case(
+        "is_overdue": lambda: Case(When(overdue_q(on), then=Value(True)), default=Value(False)),
+        "is_due_soon": lambda: Case(
             When(open_ & ~waiting & Q(due_date__gte=on, due_date__lte=soon), then=Value(True)),
             default=Value(False),
         ),
-        is_stalled=Case(
-            When(
-                Q(state=State.IN_PROGRESS)
-                & Q(
-                    Q(last_report_at__lt=stalled_before)
-                    | Q(last_report_at__isnull=True, signed_at__lt=stalled_before)
-                ),
-                then=Value(True),
-            ),
-            default=Value(False),
-        ),
-    ).annotate(
+        "is_stalled": lambda: _stalled(),
+    }
+    first = {name: make() for name, make in made.items() if name == "cycle" or name in flags}
+    queryset = queryset.annotate(**first)
+    if "missed_report" not in flags:
+        return queryset
+    return queryset.annotate(
         missed_report=Case(
             When(Q(state=State.DONE) | waiting, then=Value(False)),
             default=_missed_report(on),
             output_field=BooleanField(),
         )
+    )
+
+
+def _stalled() -> Case:
+    stalled_before = timezone.now() - dt.timedelta(days=settings.STALLED_AFTER_DAYS)
+    return Case(
+        When(
+            Q(state=State.IN_PROGRESS)
+            & Q(
+                Q(last_report_at__lt=stalled_before)
+                | Q(last_report_at__isnull=True, signed_at__lt=stalled_before)
+            ),
+            then=Value(True),
+        ),
+        default=Value(False),
     )
 
 

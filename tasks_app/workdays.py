@@ -63,7 +63,11 @@ def _calendar() -> _Calendar:
         if time.monotonic() - _state.loaded_at < CALENDAR_REFRESH_SECONDS:
             return _state
         days, years = _load_table()
-        _state = _Calendar(loaded_at=time.monotonic(), days=days, years=years, warned=_state.warned)
+        old = _state
+        fresh = _Calendar(loaded_at=time.monotonic(), days=days, years=years, warned=old.warned)
+        if (days, years) == (old.days, old.years):  # unchanged: keep the counts made from it
+            fresh.prefix, fresh.before = old.prefix, old.before
+        _state = fresh
         return _state
 
 
@@ -117,9 +121,16 @@ def _decide(day: dt.date, state: _Calendar) -> bool:
 def _prefix(year: int, state: _Calendar) -> list[int]:
     counts = state.prefix.get(year)
     if counts is None:
+        # a year the library decides is read from its tables as its is_workday reads them
+        # (which checks the year's range on every call: a third of a second for 23 years)
+        library = year not in state.years and library_knows(year)
+        extra, off = chinese_calendar.workdays, chinese_calendar.holidays
         counts, total, day = [], 0, dt.date(year, 1, 1)
         while day.year == year:
-            total += _decide(day, state)
+            if library and day not in state.days:
+                total += day in extra or (day.weekday() < 5 and day not in off)
+            else:
+                total += _decide(day, state)
             counts.append(total)
             day += _ONE_DAY
         state.prefix[year] = counts

@@ -78,18 +78,20 @@ APIS = [
 
 # Exact counts (the same on SQLite and PostgreSQL); see tests/test_query_counts.py.
 PINNED = {
-    "/admin/tasks_app/workplan/progress/": 9,
+    # +1 for the regions' progress: the units below the region, listed to the figures'
+    # query (see test_region_figures_name_the_units_and_join_no_region)
+    "/admin/tasks_app/workplan/progress/": 10,
     "/admin/tasks_app/workplan/progress/units/": 8,
     "/admin/tasks_app/workplan/progress/overdue/": 8,
     "/admin/tasks_app/workplan/{plan}/matrix/": 9,
     "/admin/tasks_app/workplan/{plan}/matrix/?by=unit": 9,
     "/admin/tasks_app/workplan/{plan}/ledger/": 9,
-    "/api/progress/regions/": 2,
+    "/api/progress/regions/": 3,
     "/api/progress/units/": 1,
     "/api/progress/tasks/": 1,
     "/api/progress/overdue/": 2,
     "/api/progress/matrix/{plan}/": 4,
-    "/api/progress/regions/?as_of=2026-11-01": 2,
+    "/api/progress/regions/?as_of=2026-11-01": 3,
 }
 
 
@@ -112,3 +114,42 @@ def test_same_queries_for_2_and_50_counties(client, db, path):
         assert response.status_code == 200, (url, response.status_code)
         counts.append(len(queries.captured_queries))
     assert counts == [PINNED.get(path)] * 2, (path, counts)
+
+
+def _top_level_tables(sql: str) -> int:
+    """The tables a statement joins itself (FROM and each JOIN outside parentheses), not
+    those of its subqueries."""
+    depth, flat = 0, []
+    for char in sql:
+        depth += char == "("
+        flat.append(char if depth == 0 else " ")
+        depth -= char == ")"
+    return "".join(flat).count(" JOIN ") + 1
+
+
+@pytest.mark.parametrize("path", ["/api/progress/regions/", "/api/progress/matrix/{plan}/"])
+def test_progress_by_county_joins_few_enough_tables_for_postgresql_to_order_them(db, path):
+    """Past eight joined tables (join_collapse_limit) PostgreSQL joins them in the order
+    written: assignment, task, plan first, and a province's figures read every assignment
+    of the country. The access check on the plan's region is a subquery, not four joins."""
+    _region, plan, coordinator = city("960100", 2)
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(path.format(plan=plan.pk)).status_code == 200
+    (figures,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert _top_level_tables(figures) <= 8, figures
+
+
+def test_region_figures_name_the_units_and_join_no_region(db):
+    """The figures per child region are summed from figures per unit, the units listed:
+    PostgreSQL estimates a list of units (a province's few read by the unit index, the
+    country's all read whole), never the four ORs up a joined region chain."""
+    region, _plan, coordinator = city("960100", 3)
+    api = APIClient()
+    api.force_authenticate(coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        rows = api.get(f"/api/progress/regions/?region={region.pk}").json()["results"]
+    (figures,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert '"unit_id" IN (' in figures and "regions_region" not in figures.split("IN (SELECT")[0]
+    assert sorted(r["assignments"] for r in rows) == [3, 3, 3, 6]  # 3 counties, the city's

@@ -108,3 +108,30 @@ def test_a_claim_filed_in_time_and_accepted_late_counts_as_on_time(world):
     _counties, units = assessment(user=world.coordinator, region=world.region, year=2026, on=on)
     czj = next(s for s in units if s.name == "市财政局")
     assert czj.done_on_time == 1
+
+
+def test_asked_for_flags_only_those_are_built_and_they_are_the_same(world):
+    """An aggregate names the flags it counts by; each flag is the full set's own."""
+    on = dt.date(2026, 11, 20)
+    everything = assignments_with_status(Assignment.objects.all(), on=on)
+    some = assignments_with_status(
+        Assignment.objects.all(), on=on, flags=("is_overdue", "missed_report")
+    )
+    assert set(some.query.annotations) == {"cycle", "is_overdue", "missed_report"}
+    assert set(everything.query.annotations) >= {"light", "is_due_soon", "is_stalled"}
+    fields = ("pk", "cycle", "is_overdue", "missed_report")
+    assert list(some.order_by("pk").values_list(*fields)) == list(
+        everything.order_by("pk").values_list(*fields)
+    )
+
+
+def test_the_reporting_bases_are_kept_per_time_zone(world):
+    """Kept once computed, per cycle, day and time zone: not another zone's."""
+    from tasks_app.selectors import _report_since_bases
+
+    on = dt.date(2026, 11, 20)
+    shanghai = _report_since_bases("monthly", on)
+    with timezone.override("UTC"):
+        utc = _report_since_bases("monthly", on)
+    assert shanghai != utc
+    assert _report_since_bases("monthly", on) == shanghai

@@ -15,7 +15,7 @@ from core.localtime import date_text
 from core.queue import queue_task
 from regions.models import Unit, User
 from reporting.models import Bulletin, BulletinDelivery
-from reporting.progress import FIGURES, Row, child_region_of
+from reporting.progress import FIGURE_FLAGS, FIGURES, Row, child_region_of
 from tasks_app.access import plans_for_user, require_coordinator
 from tasks_app.models import Assignment, WorkPlan
 from tasks_app.selectors import assignments_with_status, overdue_q, today
@@ -41,7 +41,9 @@ def bulletin_figures(
     items overdue at the end of the period; who did well and who lagged."""
     on = on or min(end, today())
     due = assignments_with_status(
-        Assignment.objects.filter(task__plan=plan, due_date__gte=start, due_date__lte=end), on=on
+        Assignment.objects.filter(task__plan=plan, due_date__gte=start, due_date__lte=end),
+        on=on,
+        flags=FIGURE_FLAGS,
     )
     from regions.models import Region
 
