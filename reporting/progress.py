@@ -25,7 +25,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from regions.models import Region, Unit, User
-from regions.selectors import region_subtree_q
+from regions.selectors import region_subtree_q, units_below
 from tasks_app.access import assignments_for_user
 from tasks_app.models import Assignment, Task
 from tasks_app.selectors import assignments_with_status, done_in_time, overdue_q, today
@@ -175,11 +175,12 @@ def progress_by_region(
     subtree was four ORs it could not estimate: it read the country unit by unit."""
     on = on or today()
     names = dict(Region.objects.filter(parent=region).values_list("pk", "name"))
-    column = dict(
-        Unit.objects.filter(region_subtree_q(region, prefix="region__"))
-        .annotate(child=child_region_of(region, prefix="region"))
-        .values_list("pk", "child")
-    )
+    column = {  # each unit's child of `region` (None: a unit of `region` itself)
+        pk: r if r in names else p if p in names else g if g in names else None
+        for pk, r, p, g in units_below(region=region)
+        .order_by()
+        .values_list("pk", "region_id", "region__parent_id", "region__parent__parent_id")
+    }
     grouped = (
         _scoped(user, filters, on)
         .filter(unit_id__in=list(column))

@@ -193,3 +193,18 @@ def test_load_units_creates_units_with_aliases_and_refuses_unknown_regions(taiyu
     path.write_text("region_code,short_name,kind\n999999,某局,department\n", encoding="utf-8")
     with pytest.raises(CommandError, match="999999"):
         call_command("load_units", str(path))
+
+
+def test_units_below_a_region_are_its_subtrees_at_every_depth(taiyuan):
+    """Down the parent index level by level: the same units as the subtree condition, for
+    the province, the city, a county, and a township four levels down."""
+    from regions.selectors import region_subtree_q, units_below
+
+    county = Region.objects.get(code="140105")
+    town = Region.objects.create(code="140105001", name="某街道", level="township", parent=county)
+    Unit.objects.create(region=town, short_name="某街道办", kind="government")
+    for region in (taiyuan.parent, taiyuan, county, town):
+        expected = set(Unit.objects.filter(region_subtree_q(region, prefix="region__")))
+        assert set(units_below(region=region)) == expected
+        assert expected
+    assert Unit.objects.get(short_name="某街道办") in set(units_below(region=taiyuan))

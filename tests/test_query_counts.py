@@ -219,3 +219,21 @@ def test_assignment_list_counts_every_row_once_unless_filtered(client, world):
         visible,
     )
     assert f"总共 {visible}" in page.content.decode()  # "N 条结果(总共 M)" by the search box
+
+
+def test_assignment_list_reads_only_the_columns_it_shows(client, world):
+    """100 rows a page: their shown columns, not the task's text or ten timestamps."""
+    client.force_login(world.coordinator)
+    client.get("/admin/tasks_app/assignment/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/admin/tasks_app/assignment/").status_code == 200
+    (rows,) = [q["sql"] for q in queries.captured_queries if 'AS "light"' in q["sql"]]
+    selected = rows.split(" FROM ")[0]
+    assert '"tasks_app_task"."title"' in selected and '"regions_unit"."short_name"' in selected
+    for column in (
+        '"tasks_app_task"."text"',
+        '"tasks_app_task"."created_at"',
+        '"regions_unit"."updated_at"',
+        '"regions_unit"."full_name"',
+    ):
+        assert column not in selected, column
