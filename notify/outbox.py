@@ -160,10 +160,21 @@ def site_link(name: str, *args) -> str:
 def templated_mail(template: str, context: dict, to: list[str]) -> EmailMultiAlternatives:
     """A mail from `mail/<template>_subject.txt`, `.txt` and `.html` (the outbox renders a
     chunk's mails in Chinese)."""
-    subject = " ".join(render_to_string(f"mail/{template}_subject.txt", context).split())
-    text = render_to_string(f"mail/{template}.txt", context)
-    html = render_to_string(f"mail/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    return _mail(*_render(template, context), to)
+
+
+def _render(template: str, context: dict) -> tuple[str, str, str]:
+    """The subject, text and HTML of `mail/<template>…` for `context`."""
+    return tuple(
+        render_to_string(f"mail/{template}{suffix}", context)
+        for suffix in ("_subject.txt", ".txt", ".html")
+    )
+
+
+def _mail(subject: str, text: str, html: str, to: list[str]) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, to
+    )
     message.attach_alternative(html, "text/html")
     return message
 
@@ -186,21 +197,12 @@ class MailRenderer:
         if parts is None:
             if len(self.rendered) >= 256:  # a long run of different shapes: start again
                 self.rendered.clear()
-            slotted = {**dict(shared), **self.slots}
-            parts = tuple(
-                render_to_string(f"mail/{self.template}{suffix}", slotted)
-                for suffix in ("_subject.txt", ".txt", ".html")
-            )
+            parts = _render(self.template, {**dict(shared), **self.slots})
             self.rendered[shared] = parts
-        subject, text, html = parts
         for name, slot in self.slots.items():
             value = str(conditional_escape(context[name]))
-            subject, text, html = (part.replace(slot, value) for part in (subject, text, html))
-        message = EmailMultiAlternatives(
-            " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, to
-        )
-        message.attach_alternative(html, "text/html")
-        return message
+            parts = tuple(part.replace(slot, value) for part in parts)
+        return _mail(*parts, to)
 
 
 def rows_update(model: type[models.Model], rows: list, **values) -> int:
