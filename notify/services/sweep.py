@@ -48,8 +48,6 @@ Kind = Reminder.Kind
 State = Assignment.State
 # nothing to chase the unit for: done, or its completion claim waits for review
 WAITING_OR_DONE = (State.DONE, State.SUBMITTED)
-# rules whose condition already excludes the reminders they recorded today
-SELF_EXCLUDING = (Kind.OVERDUE, Kind.ESCALATION)
 
 
 @dataclass(frozen=True)
@@ -113,14 +111,32 @@ def _rule_querysets(today: dt.date, policy: Policy, scope: Q) -> list[tuple[str,
         .exclude(state__in=WAITING_OR_DONE)
         .filter(task__plan__status="active")
     )
+
+    def unrecorded(kind: str) -> QuerySet:
+        """The open assignments less those with today's reminder of `kind`: a re-run reads past
+        what it recorded (the overdue and escalation rules exclude it in their own terms)."""
+        recorded = Reminder.objects.filter(
+            assignment=OuterRef("pk"), kind=kind, scheduled_for=today
+        )
+        return open_.exclude(Exists(recorded))
+
     rules: list[tuple[str, QuerySet]] = []
     for days in policy.before_days:
         start, end = _between(today, days)
-        rules.append((Kind.BEFORE_DUE, open_.filter(due_date__gte=start, due_date__lt=end)))
+        rules.append(
+            (
+                Kind.BEFORE_DUE,
+                unrecorded(Kind.BEFORE_DUE).filter(due_date__gte=start, due_date__lt=end),
+            )
+        )
     if policy.on_due_date:
         # due today, or on the holidays right after it (no mail goes out on those)
+        due_today = unrecorded(Kind.DUE_TODAY)
         rules.append(
-            (Kind.DUE_TODAY, open_.filter(due_date__gte=today, due_date__lt=add_workdays(today, 1)))
+            (
+                Kind.DUE_TODAY,
+                due_today.filter(due_date__gte=today, due_date__lt=add_workdays(today, 1)),
+            )
         )
     # these two exclude what they recorded earlier, today's included (today > every)
     every = add_workdays(today, -policy.overdue_every)
@@ -139,7 +155,7 @@ def _rule_querysets(today: dt.date, policy: Policy, scope: Q) -> list[tuple[str,
     )
     periodic = _periodic_q(today, policy.periodic_before)
     if periodic is not None:
-        cycled = open_.annotate(
+        cycled = unrecorded(Kind.PERIODIC_REPORT).annotate(
             cycle=Coalesce(
                 NullIf("task__report_cycle", Value("")),
                 NullIf("task__plan__report_cycle", Value("")),
@@ -190,11 +206,6 @@ def reminders_sweep(*, today: dt.date | None = None, enqueue: bool = True) -> Sw
         now = timezone.now()
         for policy, scope in _policy_groups():
             for kind, queryset in _rule_querysets(today, policy, scope):
-                if kind not in SELF_EXCLUDING:  # a re-run reads past what it recorded
-                    recorded = Reminder.objects.filter(
-                        assignment=OuterRef("pk"), kind=kind, scheduled_for=today
-                    )
-                    queryset = queryset.exclude(Exists(recorded))
                 # one INSERT … SELECT per rule; a re-run only adds what is new
                 rows = (
                     queryset.order_by("pk")  # index pages filled in order, not at random
