@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.html import conditional_escape
 
 from core.queue import queue_task
+from notify.mime import WireMail
 from notify.models import MailLog
 
 # What a mail server's refusal (or an unreachable one) raises.
@@ -172,9 +173,7 @@ def _render(template: str, context: dict) -> tuple[str, str, str]:
 
 
 def _mail(subject: str, text: str, html: str, to: list[str]) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, to
-    )
+    message = WireMail(" ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, to)
     message.attach_alternative(html, "text/html")
     return message
 
