@@ -39,5 +39,10 @@ BEAT_SCHEDULE: dict = {
         "task": "tasks_app.tasks.bulletins_draft_monthly_task",
         "schedule": crontab(hour=9, minute=0, day_of_month=_bulletin_day()),
     },
+    # Every five minutes: the IM and SMS messages held for someone's quiet hours, once over.
+    "held-deliveries": {
+        "task": "notify.tasks.deliveries_due_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

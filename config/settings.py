@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notify.context_processors.bell",
             ],
         },
     },
@@ -290,6 +291,13 @@ REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 OUTBOX_CHUNK = env.int("OUTBOX_CHUNK", default=200)
 # Links in mails point here.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# SMS through an HTTP gateway (notify/channels.py): where to POST, the key that signs each
+# request, the signature the text opens with and the text's shape; unset: no SMS is sent
+# (each SMS delivery fails with the reason, visible in the admin).
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_KEY = env("SMS_GATEWAY_KEY", default="")
+SMS_SIGN = env("SMS_SIGN", default="政务公开办")
+SMS_TEMPLATE = env("SMS_TEMPLATE", default="【{sign}】{title} {link}")
 # Ledgers up to this many rows download at once; larger ones are built by a worker.
 LEDGER_SYNC_MAX_ROWS = env.int("LEDGER_SYNC_MAX_ROWS", default=5000)
 

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import health
 from config.moved import MOVED_ADMIN_PATH, moved_admin
+from notify import views as notify_views
 from reporting import apis as reporting_apis
 from tasks_app import apis as task_apis
 from tasks_app import views as task_views
@@ -24,6 +25,17 @@ urlpatterns = [
     ),
     path("evidence/<int:evidence_id>/", task_views.evidence_download, name="evidence_download"),
     path("account/digests/", task_views.digest_preference, name="digest_preference"),
+    path("notifications/", notify_views.notification_list, name="notifications"),
+    path(
+        "notifications/<int:notification_id>/",
+        notify_views.notification_go,
+        name="notification_go",
+    ),
+    path(
+        "notifications/read-all/",
+        notify_views.notification_read_all,
+        name="notifications_read_all",
+    ),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/workplans/parse/", task_apis.WorkPlanParseApi.as_view(), name="api-workplan-parse"),

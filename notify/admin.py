@@ -1,4 +1,5 @@
-"""Admin of notify: reminder rules on the plan page, reminders, digests, the mail log."""
+"""Admin of notify: reminder rules on the plan page, reminders, digests, the mail log,
+notices and their deliveries on each channel (with each failure's reason)."""
 
 from django.contrib import admin
 from django.db import models
@@ -8,7 +9,7 @@ from core.admin import (
     ScopedAdmin,
     ScopedStackedInline,
 )
-from notify.models import Digest, MailLog, Reminder, ReminderPolicy
+from notify.models import Delivery, Digest, MailLog, Notice, Reminder, ReminderPolicy
 from tasks_app import access
 from tasks_app.admin.plans import add_plan_inline
 
@@ -95,6 +96,99 @@ class MailLogAdmin(ScopedAdmin):
 
     def scope(self, request):
         return MailLog.objects.filter(region__in=access.regions_for_user(request.user))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    fields = [
+        "channel",
+        "address",
+        "sent_at",
+        "not_before",
+        "cancel_reason",
+        "attempts",
+        "last_error",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notice)
+class NoticeAdmin(ScopedAdmin):
+    """What each event told whom: the notice, and where each copy went."""
+
+    list_display = ["created_at", "event", "title", "unit", "actor"]
+    list_filter = ["event", "created_at"]
+    search_fields = ["title", "text", "unit__short_name"]
+    list_select_related = ["unit", "actor"]
+    readonly_fields = [
+        "created_at",
+        "event",
+        "region",
+        "unit",
+        "actor",
+        "assignment",
+        "title",
+        "text",
+        "link",
+    ]
+    inlines = [DeliveryInline]
+
+    def scope(self, request):
+        return Notice.objects.filter(region__in=access.regions_for_user(request.user))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ScopedAdmin):
+    """Every copy of a notice on a channel: sent, held for quiet hours, or failed and why."""
+
+    list_display = [
+        "created_at",
+        "channel",
+        "address",
+        "notice",
+        "sent_at",
+        "attempts",
+        "last_error",
+    ]
+    list_filter = [
+        "channel",
+        ("sent_at", admin.EmptyFieldListFilter),
+        ("last_error", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["address", "notice__title", "last_error"]
+    list_select_related = ["notice"]
+    readonly_fields = [
+        "notice",
+        "channel",
+        "address",
+        "created_at",
+        "not_before",
+        "sent_at",
+        "cancelled_at",
+        "cancel_reason",
+        "attempts",
+        "last_error",
+    ]
+
+    def scope(self, request):
+        return Delivery.objects.filter(notice__region__in=access.regions_for_user(request.user))
 
     def has_add_permission(self, request) -> bool:
         return False

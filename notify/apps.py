@@ -8,4 +8,6 @@ class NotifyConfig(AppConfig):
     verbose_name = "提醒与通知"
 
     def ready(self) -> None:
-        from notify import mails  # noqa: F401  (registers the reminder and digest outbox kinds)
+        # register the outbox kinds: reminders and digests, notices on their channels
+        from notify import mails, notices  # noqa: F401
+        from notify.services import tell  # noqa: F401  (tells people of each event of the work)

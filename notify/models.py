@@ -1,4 +1,5 @@
-"""Reminders, digests and the mail log: the rows of the outbox and what was sent."""
+"""Reminders, digests, notices and the mail log: the rows of the outbox and what was sent;
+in-app notifications and each person's notification settings."""
 
 from django.conf import settings
 from django.db import models
@@ -214,3 +215,181 @@ class MailLog(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# --- notices: each event told to the people concerned ------------------------------------
+
+
+class Event(models.TextChoices):
+    ASSIGNED = "assigned", _("新交办")
+    CLAIM_RETURNED = "claim_returned", _("办结申请被退回")
+    CLAIM_ACCEPTED = "claim_accepted", _("办结申请已通过")
+    EXTENSION_APPROVED = "extension_approved", _("延期申请已同意")
+    EXTENSION_REFUSED = "extension_refused", _("延期申请未同意")
+    DUE_CHANGED = "due_changed", _("期限调整")
+    CHASED = "chased", _("催办")
+    COMMENT = "comment", _("新留言")
+    MENTION = "mention", _("提到了你")
+    CLAIM_SUBMITTED = "claim_submitted", _("办结申请待审核")
+    EXTENSION_REQUESTED = "extension_requested", _("延期申请待审批")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("电子邮件")
+    DINGTALK = "dingtalk", _("钉钉")
+    WECOM = "wecom", _("企业微信")
+    SMS = "sms", _("短信")
+
+
+class Notice(models.Model):
+    """One event told to one audience — a unit (its users and contacts) or named people (a
+    region's coordinators, someone mentioned): one message, however many items it is about.
+    Its `notifications` are the in-app copies, its `deliveries` the copies on each channel."""
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    event = models.CharField(_("事件"), max_length=24, choices=Event.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("区划"), on_delete=models.CASCADE, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("单位"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("告知单位时为该单位;告知协调员或被提到的人时为空。"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("交办事项"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("只涉及一项时为该项。"),
+    )
+    title = models.CharField(_("标题"), max_length=255)
+    text = models.TextField(_("内容"))
+    link = models.CharField(_("链接"), max_length=255, help_text=_("站内路径。"))
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=in_choices("event", Event), name="notice_event_valid")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Notification(models.Model):
+    """A notice in one user's bell: read or not."""
+
+    notice = models.ForeignKey(
+        Notice, verbose_name=_("通知"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内通知")
+        verbose_name_plural = _("站内通知")
+        constraints = [models.UniqueConstraint(fields=["notice", "user"], name="notification_once")]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="notification_user_list"),
+            models.Index(
+                fields=["user"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.notice}"
+
+
+class Delivery(models.Model):
+    """A notice's copy on one channel to one address (a mailbox, a group robot's webhook, a
+    phone): a row of the outbox, sent once. `not_before` holds an IM or SMS message back
+    until the recipient's quiet hours are over."""
+
+    notice = models.ForeignKey(
+        Notice, verbose_name=_("通知"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    address = models.CharField(_("地址"), max_length=500)
+    secret = models.CharField(_("签名密钥"), max_length=128, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    not_before = models.DateTimeField(_("免打扰至"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("通知发送")
+        verbose_name_plural = _("通知发送")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "channel", "address"], name="delivery_once"),
+            models.CheckConstraint(
+                condition=in_choices("channel", Channel), name="delivery_channel_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["not_before"],
+                condition=Q(sent_at__isnull=True, cancelled_at__isnull=True),
+                name="delivery_unsent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.address}"
+
+
+class Preference(models.Model):
+    """How one person wants to be told: channels, events, quiet hours. No row: the
+    defaults (e-mail on, SMS off, every event, no quiet hours)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
+        related_name="notify_preference",
+    )
+    email = models.BooleanField(_("电子邮件"), default=True)
+    sms = models.BooleanField(_("短信"), default=False, help_text=_("发到个人资料中的电话。"))
+    dingtalk_webhook = models.URLField(_("钉钉机器人 Webhook"), max_length=500, blank=True)
+    dingtalk_secret = models.CharField(_("钉钉加签密钥"), max_length=128, blank=True)
+    wecom_webhook = models.URLField(_("企业微信机器人 Webhook"), max_length=500, blank=True)
+    muted_events = models.JSONField(
+        _("不接收的事件"), default=list, blank=True, help_text=_("站内通知照常显示。")
+    )
+    quiet_start = models.TimeField(_("免打扰开始"), null=True, blank=True)
+    quiet_end = models.TimeField(
+        _("免打扰结束"), null=True, blank=True, help_text=_("只对钉钉、企业微信和短信生效。")
+    )
+
+    class Meta:
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
+
+    def __str__(self) -> str:
+        return f"{self.user} 的通知设置"

@@ -30,18 +30,21 @@ from django.utils import timezone, translation
 from django.utils.html import conditional_escape
 
 from core.queue import queue_task
+from notify.channels import ChannelError, Post
 from notify.mime import WireMail
 from notify.models import MailLog
 
-# What a mail server's refusal (or an unreachable one) raises.
+# What a mail server's refusal (or an unreachable one) raises, and a robot's or gateway's.
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
+SEND_ERRORS = (*MAIL_ERRORS, ChannelError)
 
 
 @dataclass
 class Outgoing:
-    """A message ready to go, and what the mail log records of it."""
+    """A message ready to go — a mail, or a robot's or SMS message (anything with `send()`)
+    — and what the mail log records of a mail."""
 
-    message: EmailMessage
+    message: EmailMessage | Post
     region_id: int | None
     kind: str
     log: dict = field(default_factory=dict)  # MailLog links (reminder=…, digest=…)
@@ -86,13 +89,43 @@ def outbox_send(kind: str | OutboxKind, ids: list[int]) -> list[int]:
         kind = KINDS[kind]
     size = settings.OUTBOX_CHUNK
     failed = []
-    with get_connection() as smtp:
+    smtp = LazyConnection()
+    try:
         for start in range(0, len(ids), size):
             failed += _send_chunk(kind, ids[start : start + size], smtp)
+    finally:
+        smtp.close()
     return failed
 
 
-def _send_chunk(kind: OutboxKind, ids: list[int], smtp) -> list[int]:
+class LazyConnection:
+    """One SMTP connection for a run, opened by its first mail (a run of robot messages
+    never connects); a server that could not be reached fails each mail of the run at
+    once, not after a timeout each."""
+
+    def __init__(self) -> None:
+        self.connection = None
+        self.error: Exception | None = None
+
+    def get(self):
+        if self.error is not None:
+            raise self.error
+        if self.connection is None:
+            connection = get_connection()
+            try:
+                connection.open()
+            except MAIL_ERRORS as exc:
+                self.error = exc
+                raise
+            self.connection = connection
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def _send_chunk(kind: OutboxKind, ids: list[int], smtp: LazyConnection) -> list[int]:
     """One transaction: claim the chunk's unsent rows that no other worker holds (one
     query), send each, stamp the chunk (one update per outcome) and log what went."""
     with transaction.atomic():
@@ -116,13 +149,16 @@ def _send_chunk(kind: OutboxKind, ids: list[int], smtp) -> list[int]:
                 cancelled[outgoing].append(row)
                 continue
             message = outgoing.message
-            message.connection = smtp
             try:
+                if isinstance(message, EmailMessage):
+                    message.connection = smtp.get()
                 message.send()
-            except MAIL_ERRORS as exc:
+            except SEND_ERRORS as exc:
                 failed[f"{type(exc).__name__}: {exc}"[:2000]].append(row)
                 continue
             sent.append(row)
+            if not isinstance(message, EmailMessage):
+                continue
             logs.append(
                 MailLog(
                     region_id=outgoing.region_id,
@@ -139,6 +175,7 @@ def _send_chunk(kind: OutboxKind, ids: list[int], smtp) -> list[int]:
             kind.failed(group, error)
         if sent:
             kind.sent(sent)
+        if logs:
             MailLog.objects.bulk_create(logs)
     return [row.pk for group in failed.values() for row in group]
 

@@ -33,6 +33,14 @@ def outbox_send_task(self, kind: str, ids: list[int]) -> int:
     return len(ids)
 
 
+@shared_task(name="notify.tasks.deliveries_due_task")
+def deliveries_due_task() -> int:
+    """Queue the deliveries held for quiet hours that are now over."""
+    from notify.services.notices import deliveries_due_enqueue
+
+    return deliveries_due_enqueue()
+
+
 @shared_task(name="tasks_app.tasks.reminders_send_task")
 def reminders_send_task(reminder_ids: list[int]) -> int:
     """A batch queued before the outbox existed: handed to it."""

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from notify.models import Digest, MailLog, Reminder
+from notify.models import Delivery, Digest, MailLog, Notice, Reminder
 from regions.models import Region, Unit, UnitGroup, User
 from regions.services import user_upsert
 from reporting.models import AssessmentScheme, Bulletin
@@ -76,6 +76,16 @@ def _activity(assignment: Assignment, user: User) -> None:
     MailLog.objects.create(
         region=plan.region, kind="before_due", recipients="x@example.org", subject="s", body="b"
     )
+    notice = Notice.objects.create(
+        event="chased",
+        region=plan.region,
+        unit=assignment.unit,
+        assignment=assignment,
+        title="催办",
+        text="请抓紧办理",
+        link=f"/tasks/{assignment.pk}/",
+    )
+    Delivery.objects.create(notice=notice, channel="email", address="x@example.org")
     ImportJob.objects.create(
         region=plan.region, created_by=plan.created_by, source_text="一、x", status="failed"
     )
@@ -116,6 +126,8 @@ def build_samples(world) -> dict[type, tuple[object, object]]:
         Reminder: pair(Reminder, assignment=lambda s: s.assignment),
         Digest: pair(Digest, unit=lambda s: s.unit),
         MailLog: pair(MailLog, region=lambda s: s.region),
+        Notice: pair(Notice, region=lambda s: s.region),
+        Delivery: pair(Delivery, notice__region=lambda s: s.region),
         Bulletin: pair(Bulletin, plan=lambda s: s.plan),
         AssessmentScheme: pair(AssessmentScheme, region=lambda s: s.region),
     }

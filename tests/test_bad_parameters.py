@@ -55,7 +55,20 @@ def objects(world, settings, tmp_path):
         "bulletin_id": bulletin.pk,
         "job_id": {"admin:tasks_app_export_job": export.pk}.get,
         "import_job": job.pk,
+        "notification_id": _notification(world).pk,
     }
+
+
+def _notification(world):
+    """A notification of each of the two users the routes are walked as."""
+    from notify.models import Notice, Notification
+
+    notice = Notice.objects.create(
+        event="chased", region=world.region, title="催办", text="x", link="/tasks/"
+    )
+    for user in (world.coordinator, world.czj):
+        Notification.objects.create(notice=notice, user=user)
+    return Notification.objects.filter(notice=notice).first()
 
 
 def _kwargs(route, objects) -> dict:

@@ -80,11 +80,11 @@ APIS = [
 PINNED = {
     # +1 for the regions' progress: the units below the region, listed to the figures'
     # query (see test_region_figures_name_the_units_and_join_no_region)
-    "/admin/tasks_app/workplan/progress/": 10,
-    "/admin/tasks_app/workplan/progress/units/": 8,
-    "/admin/tasks_app/workplan/progress/overdue/": 8,
-    "/admin/tasks_app/workplan/{plan}/matrix/": 9,
-    "/admin/tasks_app/workplan/{plan}/matrix/?by=unit": 9,
+    "/admin/tasks_app/workplan/progress/": 11,
+    "/admin/tasks_app/workplan/progress/units/": 9,
+    "/admin/tasks_app/workplan/progress/overdue/": 9,
+    "/admin/tasks_app/workplan/{plan}/matrix/": 10,
+    "/admin/tasks_app/workplan/{plan}/matrix/?by=unit": 10,
     "/admin/tasks_app/workplan/{plan}/ledger/": 9,
     "/api/progress/regions/": 3,
     "/api/progress/units/": 1,

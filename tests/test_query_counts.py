@@ -102,16 +102,16 @@ def count(get, url) -> int:
 
 
 PAGES = {
-    # (who, path): queries
-    ("czj", "/tasks/"): 7,
-    ("coordinator", "/tasks/"): 6,
+    # (who, path): queries; every page counts the bell's unread notifications (1)
+    ("czj", "/tasks/"): 8,
+    ("coordinator", "/tasks/"): 7,
     ("czj", "/api/assignments/"): 2,
     ("czj", "/api/reports/"): 3,
     ("coordinator", "/api/reports/?review_status=pending"): 3,
     ("czj", "/api/extension-requests/"): 2,
     ("coordinator", "/api/extension-requests/?status=pending"): 2,
-    ("coordinator", "/admin/"): 9,
-    ("coordinator", "/admin/tasks_app/workplan/assessment/?year=2026"): 9,
+    ("coordinator", "/admin/"): 10,
+    ("coordinator", "/admin/tasks_app/workplan/assessment/?year=2026"): 10,
 }
 
 
@@ -139,22 +139,24 @@ CHANGELISTS = sorted(
     f"/admin/{m._meta.app_label}/{m._meta.model_name}/" for m in admin.site._registry if ours(m)
 )
 ADMIN_LISTS = {
-    "/admin/regions/region/": 8,
-    "/admin/regions/unit/": 9,
-    "/admin/regions/unitgroup/": 9,
-    "/admin/regions/user/": 9,
-    "/admin/reporting/assessmentscheme/": 9,
-    "/admin/tasks_app/assignment/": 8,  # was 9: unfiltered, all rows are counted once
-    "/admin/reporting/bulletin/": 9,
-    "/admin/notify/digest/": 8,
-    "/admin/tasks_app/extensionrequest/": 8,
-    "/admin/tasks_app/holidayyear/": 8,
-    "/admin/tasks_app/importjob/": 9,
-    "/admin/notify/maillog/": 11,
-    "/admin/tasks_app/progressreport/": 10,
-    "/admin/notify/reminder/": 8,
-    "/admin/tasks_app/task/": 10,
-    "/admin/tasks_app/workplan/": 11,
+    "/admin/regions/region/": 9,
+    "/admin/regions/unit/": 10,
+    "/admin/regions/unitgroup/": 10,
+    "/admin/regions/user/": 10,
+    "/admin/reporting/assessmentscheme/": 10,
+    "/admin/tasks_app/assignment/": 9,  # unfiltered, all rows are counted once
+    "/admin/reporting/bulletin/": 10,
+    "/admin/notify/digest/": 9,
+    "/admin/tasks_app/extensionrequest/": 9,
+    "/admin/tasks_app/holidayyear/": 9,
+    "/admin/tasks_app/importjob/": 10,
+    "/admin/notify/maillog/": 12,
+    "/admin/notify/notice/": 9,
+    "/admin/notify/delivery/": 9,
+    "/admin/tasks_app/progressreport/": 11,
+    "/admin/notify/reminder/": 9,
+    "/admin/tasks_app/task/": 11,
+    "/admin/tasks_app/workplan/": 12,
 }
 
 

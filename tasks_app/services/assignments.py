@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError, NotFoundError
 from regions.models import User
+from tasks_app import events
 from tasks_app.access import (
     assignments_for_user,
     extension_requests_for_user,
@@ -211,6 +212,8 @@ def report_create(
         assignment.state = State.SUBMITTED
         assignment.submitted_at = report.created_at
     _save(assignment, user, "提交办结申请" if completion else "反馈进展")
+    if completion:
+        events.emit("claim_submitted", report=report, assignment=assignment, actor=user)
     return report
 
 
@@ -252,6 +255,14 @@ def report_review(*, user: User, report_id: int, accept: bool, comment: str = ""
     report.reviewed_by, report.reviewed_at, report.review_comment = user, now, comment
     _save(report, user, reason)
     _save(assignment, user, reason)
+    events.emit(
+        "claim_reviewed",
+        report=report,
+        assignment=assignment,
+        accepted=accept,
+        comment=comment,
+        actor=user,
+    )
     return report
 
 
@@ -303,6 +314,7 @@ def extension_request_create(
         reason=reason,
     )
     _save(request, user, "申请延期")
+    events.emit("extension_requested", request=request, assignment=assignment, actor=user)
     return request
 
 
@@ -332,8 +344,10 @@ def extension_request_decide(
     )
     request.decided_by, request.decided_at = user, timezone.now()
     request.decision_comment = comment
+    decided = {"request": request, "assignment": assignment, "comment": comment, "actor": user}
     if not approve:
         _save(request, user, f"不同意延期:{comment}")
+        events.emit("extension_decided", approved=False, **decided)
         return request
     # The due date may have moved since the unit asked (a coordinator extended it further):
     # an approval never brings it back earlier.
@@ -345,6 +359,7 @@ def extension_request_decide(
     else:
         reason = f"同意延期:当前期限 {old:%Y-%m-%d} 已不早于申请的 {asked:%Y-%m-%d},期限不变"
     _save(request, user, reason)
+    events.emit("extension_decided", approved=True, **decided)
     return request
 
 
@@ -373,6 +388,9 @@ def assignment_change_due_date(
     old = assignment.due_date
     assignment.due_date = due_date
     _save(assignment, user, f"调整期限:{old:%Y-%m-%d} → {due_date:%Y-%m-%d}({reason})")
+    events.emit(
+        "due_changed", assignment=assignment, old=old, new=due_date, reason=reason, actor=user
+    )
     return assignment
 
 
@@ -405,4 +423,26 @@ def assignment_reassign(*, user: User, assignment_id: int, unit_id: int, reason:
             _save(assignment, user, f"改派:{old} → {unit}({reason})")
     except IntegrityError as exc:
         raise ApplicationError(f"{unit}已有该任务的交办事项,不能重复交办。") from exc
+    events.emit("assigned", plan=assignment.task.plan, assignments=[assignment], actor=user)
     return assignment
+
+
+@transaction.atomic
+def assignments_chase(*, user: User, assignment_ids: Sequence[int], message: str = "") -> int:
+    """催办: tell each unit of its items among `assignment_ids` (one notice per unit, with
+    the coordinator's message); finished items are left out. Returns how many were chased."""
+    require_coordinator(user)
+    message = (message or "").strip()
+    if len(message) > 500:
+        raise ApplicationError("督办意见不能超过 500 字。")
+    chased = list(
+        assignments_for_user(user)
+        .filter(pk__in=list(assignment_ids))
+        .exclude(state=State.DONE)
+        .select_related("task__plan", "unit")
+        .order_by("pk")
+    )
+    if not chased:
+        raise ApplicationError("所选事项都已办结或不存在,没有可催办的事项。")
+    events.emit("chased", assignments=chased, message=message, actor=user)
+    return len(chased)

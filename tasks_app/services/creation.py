@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from core.errors import ApplicationError, NotFoundError
 from regions.models import User
+from tasks_app import events
 from tasks_app.access import require_coordinator, tasks_for_user, units_for_user
 from tasks_app.models import Assignment, Role
 
@@ -34,4 +35,5 @@ def assignment_create(
             assignment.save()
     except IntegrityError as exc:
         raise ApplicationError(f"{unit}已有该任务的交办事项。") from exc
+    events.emit("assigned", plan=task.plan, assignments=[assignment], actor=user)
     return assignment

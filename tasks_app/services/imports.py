@@ -18,6 +18,7 @@ from core.queue import queue_task
 from regions.models import Region, Unit, UnitGroup, User
 from regions.selectors import region_subtree_q
 from regions.services import alias_add_many
+from tasks_app import events
 from tasks_app.access import is_coordinator
 from tasks_app.models import (
     Assignment,
@@ -170,6 +171,7 @@ def workplan_import(
             for key, role in roles.items()
         ]
     _bulk_create(Assignment, assignments, user)
+    events.emit("assigned", plan=plan, assignments=assignments, actor=user)
     result.assignments = len(assignments)
     result.unassigned = planned.unassigned
     return result

@@ -1,0 +1,47 @@
+"""Notices on their channels, as an outbox kind: each delivery is one mail, one robot
+message or one SMS. A delivery held for quiet hours is not pending until they are over
+(beat's `deliveries_due_task` sends it then)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from notify.channels import Post
+from notify.models import Channel, Delivery, Event
+from notify.outbox import Outgoing, TrackedRows, register, templated_mail
+
+
+class DeliveryKind(TrackedRows):
+    name = "delivery"
+    model = Delivery
+    cancel_reason_field = "cancel_reason"
+    related = ("notice",)
+    deferred = ()
+
+    def pending(self) -> Q:
+        return super().pending() & (Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
+
+    def prepare(self, rows: list[Delivery]) -> None:
+        self.events = {k: str(label) for k, label in Event.choices}
+
+    def build(self, delivery: Delivery) -> Outgoing:
+        notice = delivery.notice
+        link = settings.SITE_URL.rstrip("/") + notice.link
+        if delivery.channel == Channel.EMAIL:
+            context = {
+                "event": self.events.get(notice.event, notice.event),
+                "title": notice.title,
+                "text": notice.text,
+                "link": link,
+            }
+            message = templated_mail("notice", context, [delivery.address])
+            return Outgoing(message, region_id=notice.region_id, kind=f"notice:{notice.event}")
+        post = Post(
+            delivery.channel, delivery.address, delivery.secret, notice.title, notice.text, link
+        )
+        return Outgoing(post, region_id=notice.region_id, kind=f"notice:{notice.event}")
+
+
+register(DeliveryKind())
