@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import health
 from config.moved import MOVED_ADMIN_PATH, moved_admin
+from notify import apis as notify_apis
 from notify import views as notify_views
 from reporting import apis as reporting_apis
 from tasks_app import apis as task_apis
@@ -23,6 +24,7 @@ urlpatterns = [
         task_views.assignment_extension,
         name="assignment_extension",
     ),
+    path("tasks/<int:assignment_id>/comments/", notify_views.comment_post, name="comment_post"),
     path("evidence/<int:evidence_id>/", task_views.evidence_download, name="evidence_download"),
     path("account/digests/", task_views.digest_preference, name="digest_preference"),
     path("notifications/", notify_views.notification_list, name="notifications"),
@@ -59,6 +61,11 @@ urlpatterns = [
         "api/assignments/<int:assignment_id>/extension-requests/",
         task_apis.ExtensionCreateApi.as_view(),
         name="api-assignment-extensions",
+    ),
+    path(
+        "api/assignments/<int:assignment_id>/comments/",
+        notify_apis.AssignmentCommentsApi.as_view(),
+        name="api-assignment-comments",
     ),
     path("api/reports/", task_apis.ReportListApi.as_view(), name="api-reports"),
     path(

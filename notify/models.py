@@ -1,5 +1,5 @@
 """Reminders, digests, notices and the mail log: the rows of the outbox and what was sent;
-in-app notifications and each person's notification settings."""
+in-app notifications, each person's notification settings, and the comments on assignments."""
 
 from django.conf import settings
 from django.db import models
@@ -393,3 +393,42 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} 的通知设置"
+
+
+class Comment(TimeStampedModel):
+    """One message in an assignment's conversation (沟通记录); written once, never edited."""
+
+    # read by thread, oldest first: the (assignment, created_at) index serves both, so
+    # neither column keeps an index of its own
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    assignment = models.ForeignKey(
+        Assignment,
+        verbose_name=_("交办事项"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+        db_index=False,
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("留言人"),
+        on_delete=models.PROTECT,
+        related_name="comments",
+    )
+    text = models.TextField(_("内容"))
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提及"),
+        related_name="comment_mentions",
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("沟通留言")
+        verbose_name_plural = _("沟通记录")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["assignment", "created_at"], name="comment_assignment_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:30]

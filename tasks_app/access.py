@@ -102,6 +102,28 @@ def require_own_unit(user: User, assignment: Assignment) -> None:
         raise ForbiddenError("只能办理本单位的交办事项。")
 
 
+def may_comment(user: User, assignment: Assignment) -> bool:
+    """Who writes in an assignment's conversation (沟通记录), of those who can see it: the
+    coordinators over its plan, the assigned unit's users, and the users of the unit that
+    leads its task. Leaders read only."""
+    if is_coordinator(user):
+        return True
+    if user.role != User.Role.UNIT_USER or not user.unit_id:
+        return False
+    if user.unit_id == assignment.unit_id:
+        return True
+    return Assignment.objects.filter(
+        task_id=assignment.task_id, unit_id=user.unit_id, role=Role.LEAD
+    ).exists()
+
+
+def require_comment_writer(user: User, assignment: Assignment) -> None:
+    if not may_comment(user, assignment):
+        if user.role == User.Role.LEADER:
+            raise ForbiddenError("领导只能查看沟通记录,不能留言。")
+        raise ForbiddenError("您不能在该事项的沟通记录中留言。")
+
+
 def require_coordinator(user: User) -> None:
     if not is_coordinator(user):
         raise ForbiddenError("只有协调员可以执行此操作。")
