@@ -290,6 +290,8 @@ REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 OUTBOX_CHUNK = env.int("OUTBOX_CHUNK", default=200)
 # Links in mails point here.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# How long an invitation link (set your password) stays valid, in days.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 # Ledgers up to this many rows download at once; larger ones are built by a worker.
 LEDGER_SYNC_MAX_ROWS = env.int("LEDGER_SYNC_MAX_ROWS", default=5000)
 

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import health
 from config.moved import MOVED_ADMIN_PATH, moved_admin
+from regions import views as region_views
 from reporting import apis as reporting_apis
 from tasks_app import apis as task_apis
 from tasks_app import views as task_views
@@ -24,6 +25,7 @@ urlpatterns = [
     ),
     path("evidence/<int:evidence_id>/", task_views.evidence_download, name="evidence_download"),
     path("account/digests/", task_views.digest_preference, name="digest_preference"),
+    path("invite/<str:token>/", region_views.invitation_accept_view, name="invitation_accept"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/workplans/parse/", task_apis.WorkPlanParseApi.as_view(), name="api-workplan-parse"),

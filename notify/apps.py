@@ -8,4 +8,4 @@ class NotifyConfig(AppConfig):
     verbose_name = "提醒与通知"
 
     def ready(self) -> None:
-        from notify import mails  # noqa: F401  (registers the reminder and digest outbox kinds)
+        from notify import invitations, mails  # noqa: F401  (register their outbox kinds)
