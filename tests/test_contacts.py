@@ -129,3 +129,19 @@ def test_bulletin_draft_page_warns_of_units_without_contacts(client, world):
     page = client.get(f"/admin/reporting/bulletin/{bulletin.pk}/change/").content.decode()
     assert "1 个单位没有联系方式:小店区政府" in page
     assert 'type="submit"' in page  # still editable and publishable
+
+
+def test_every_demo_unit_has_a_contact_at_example_org(db, settings, tmp_path):
+    from tasks_app.demo import demo_load
+
+    settings.VAR_DIR = tmp_path
+    demo_load()
+    units = Unit.objects.all()
+    assert units.exists()
+    assert units_without_channel(units.values_list("pk", flat=True)) == []
+    assert not units.filter(contacts__isnull=True).exists()
+    emails = UnitContact.objects.values_list("email", flat=True)
+    assert all(email.endswith("@example.org") for email in emails)
+    count = UnitContact.objects.count()
+    demo_load()  # loading again adds none
+    assert UnitContact.objects.count() == count
