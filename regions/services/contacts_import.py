@@ -21,6 +21,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from core.errors import ApplicationError, ForbiddenError
 from core.models import normalize_name
@@ -277,7 +278,7 @@ def _save_contacts(rows: list[_Row], result: ContactsImportResult) -> None:
         ):
             if address:
                 existing.setdefault(("contact", contact.unit_id, address), contact)
-    new, changed = [], []
+    new, changed, now = [], [], timezone.now()
     fields = ["name", "role", "email", "phone", "dingtalk_webhook", "dingtalk_secret"]
     fields.append("wecom_webhook")
     for row in rows:
@@ -286,7 +287,7 @@ def _save_contacts(rows: list[_Row], result: ContactsImportResult) -> None:
         if contact is None:
             new.append(UnitContact(unit=row.unit, role=row.role, **_contact_values(v)))
             continue
-        contact.role = row.role
+        contact.role, contact.updated_at = row.role, now
         for key, value in _contact_values(v).items():
             if value:  # a blank cell keeps what the contact has
                 setattr(contact, key, value)
@@ -339,7 +340,7 @@ def _save_users(
             user.phone = v["phone"] or user.phone
             changed.append(user)
             continue
-        username = v["email"] if v["email"] not in taken else f"{v['email']}#{row.line}"
+        username = v["email"] if v["email"] not in taken else f"{v['email']}-{row.line}"
         user = User(
             username=username[:150],
             email=v["email"],
