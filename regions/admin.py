@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -84,9 +85,14 @@ CONTACT_FIELDS = [
 ]
 
 
+# robot webhooks are https (and Django 6 will assume it for a bare host)
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class UnitContactInline(ScopedTabularInline):
     model = UnitContact
     fields = CONTACT_FIELDS
+    formfield_overrides = HTTPS_URLS
     extra = 1
 
 
@@ -98,6 +104,7 @@ class UnitContactAdmin(ScopedAdmin):
     autocomplete_fields = ["unit"]
     list_select_related = ["unit"]
     fields = ["unit", *CONTACT_FIELDS]
+    formfield_overrides = HTTPS_URLS
     change_list_template = "admin/regions/unitcontact/change_list.html"
 
     def scope(self, request):

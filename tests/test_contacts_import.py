@@ -164,3 +164,15 @@ def test_a_leader_cannot_use_the_import(client, world):
     listing = client.get(reverse("admin:regions_unitcontact_changelist")).content.decode()
     assert "批量导入联系人" not in listing
     assert not UnitContact.objects.exists()
+
+
+def test_contact_forms_show_the_channels_without_deprecation_warnings(client, world):
+    import warnings
+
+    client.force_login(world.coordinator)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        add = client.get(reverse("admin:regions_unitcontact_add")).content.decode()
+        unit = client.get(reverse("admin:regions_unit_change", args=[world.czj_unit.pk]))
+    assert "钉钉机器人 Webhook" in add and "企业微信机器人 Webhook" in add and "手机" in add
+    assert "dingtalk_secret" in unit.content.decode()
