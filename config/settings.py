@@ -298,6 +298,8 @@ SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_KEY = env("SMS_GATEWAY_KEY", default="")
 SMS_SIGN = env("SMS_SIGN", default="政务公开办")
 SMS_TEMPLATE = env("SMS_TEMPLATE", default="【{sign}】{title} {link}")
+# How long an invitation link (set your password) stays valid, in days.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 # Ledgers up to this many rows download at once; larger ones are built by a worker.
 LEDGER_SYNC_MAX_ROWS = env.int("LEDGER_SYNC_MAX_ROWS", default=5000)
 

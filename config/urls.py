@@ -7,6 +7,7 @@ from config.health import health
 from config.moved import MOVED_ADMIN_PATH, moved_admin
 from notify import apis as notify_apis
 from notify import views as notify_views
+from regions import views as region_views
 from reporting import apis as reporting_apis
 from tasks_app import apis as task_apis
 from tasks_app import views as task_views
@@ -38,6 +39,7 @@ urlpatterns = [
         notify_views.notification_read_all,
         name="notifications_read_all",
     ),
+    path("invite/<str:token>/", region_views.invitation_accept_view, name="invitation_accept"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/workplans/parse/", task_apis.WorkPlanParseApi.as_view(), name="api-workplan-parse"),

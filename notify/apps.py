@@ -8,6 +8,6 @@ class NotifyConfig(AppConfig):
     verbose_name = "提醒与通知"
 
     def ready(self) -> None:
-        # register the outbox kinds: reminders and digests, notices on their channels
-        from notify import mails, notices  # noqa: F401
+        # register the outbox kinds: reminders and digests, invitations, notices on channels
+        from notify import invitations, mails, notices  # noqa: F401
         from notify.services import tell  # noqa: F401  (tells people of each event of the work)

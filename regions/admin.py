@@ -1,15 +1,17 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ScopedAdmin, ScopedTabularInline
 from core.models import normalize_name
-from regions import access
+from regions import access, admin_views
 from regions.models import Alias, Region, Unit, UnitContact, UnitGroup, User
 from regions.selectors import unit_group_members
 from regions.services import user_apply_role, users_unlock
+from regions.services.invitations import invitations_create
 
 
 class NormalizedNamesForm(forms.ModelForm):
@@ -72,10 +74,49 @@ class UnitAliasInline(ScopedTabularInline):
     verbose_name_plural = _("别名(文件中的其他写法)")
 
 
+CONTACT_FIELDS = [
+    "name",
+    "role",
+    "email",
+    "phone",
+    "dingtalk_webhook",
+    "dingtalk_secret",
+    "wecom_webhook",
+]
+
+
+# robot webhooks are https (and Django 6 will assume it for a bare host)
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
 class UnitContactInline(ScopedTabularInline):
     model = UnitContact
-    fields = ["name", "email", "role"]
+    fields = CONTACT_FIELDS
+    formfield_overrides = HTTPS_URLS
     extra = 1
+
+
+@admin.register(UnitContact)
+class UnitContactAdmin(ScopedAdmin):
+    list_display = ["unit", "name", "role", "email", "phone", "has_robot"]
+    list_filter = ["role"]
+    search_fields = ["name", "email", "phone", "unit__short_name", "unit__full_name"]
+    autocomplete_fields = ["unit"]
+    list_select_related = ["unit"]
+    fields = ["unit", *CONTACT_FIELDS]
+    formfield_overrides = HTTPS_URLS
+    change_list_template = "admin/regions/unitcontact/change_list.html"
+
+    def scope(self, request):
+        return UnitContact.objects.filter(unit__in=access.units_for_user(request.user))
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"may_import": access.is_coordinator(request.user), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    @admin.display(description=_("机器人"), boolean=True)
+    def has_robot(self, obj: UnitContact) -> bool:
+        return bool(obj.dingtalk_webhook or obj.wecom_webhook)
 
 
 @admin.register(Unit)
@@ -139,12 +180,14 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
     # Only administrators hand out administration: a coordinator cannot promote anyone.
     privileged = ("is_superuser", "is_staff", "user_permissions", "groups")
 
-    actions = ["unlock_selected"]
+    actions = ["unlock_selected", "invite_selected"]
 
     def scope(self, request):
         return access.users_for_user(request.user)
 
-    @admin.action(description=_("解除所选用户的登录锁定(密码错误次数过多)"))
+    @admin.action(
+        description=_("解除所选用户的登录锁定(密码错误次数过多)"), permissions=["unlock_selected"]
+    )
     def unlock_selected(self, request, queryset):
         names = list(queryset.values_list("username", flat=True))
         lifted = users_unlock(usernames=names)
@@ -153,6 +196,19 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
         )
 
     def has_unlock_selected_permission(self, request) -> bool:
+        return self.has_change_permission(request)
+
+    @admin.action(
+        description=_("发送邀请(设置密码的链接,此前的邀请作废)"), permissions=["invite_selected"]
+    )
+    def invite_selected(self, request, queryset):
+        users = list(queryset.filter(is_active=True).exclude(email=""))
+        invitations_create(users=users)
+        skipped = queryset.count() - len(users)
+        note = f";{skipped} 个用户没有邮箱或已停用,未发送" if skipped else ""
+        self.message_user(request, f"已向 {len(users)} 个用户发送邀请{note}。")
+
+    def has_invite_selected_permission(self, request) -> bool:
         return self.has_change_permission(request)
 
     # Nobody changes their own role, region, unit or standing (an administrator either).
@@ -170,3 +226,11 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
         super().save_related(request, form, formsets, change)
         if not request.user.is_superuser:  # a coordinator's user gets what its role brings
             user_apply_role(user=form.instance)
+
+
+admin.site.register_page(
+    "regions/unitcontact/import/",
+    admin_views.contacts_import_view,
+    name="regions_unitcontact_import",
+    model=UnitContact,
+)

@@ -98,21 +98,35 @@ class UnitContact(TimeStampedModel):
         Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="contacts"
     )
     name = models.CharField(_("姓名"), max_length=64, blank=True)
-    email = models.EmailField(_("电子邮箱"))
+    email = models.EmailField(_("电子邮箱"), blank=True)
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.CONTACT)
+    phone = models.CharField(_("手机"), max_length=32, blank=True)
+    dingtalk_webhook = models.URLField(_("钉钉机器人 Webhook"), blank=True)
+    dingtalk_secret = models.CharField(_("钉钉加签密钥"), max_length=128, blank=True)
+    wecom_webhook = models.URLField(_("企业微信机器人 Webhook"), blank=True)
 
     class Meta:
         verbose_name = _("单位联系人")
         verbose_name_plural = _("单位联系人")
         constraints = [
-            models.UniqueConstraint(fields=["unit", "email"], name="unit_contact_unique"),
+            models.UniqueConstraint(
+                fields=["unit", "email"], condition=~Q(email=""), name="unit_contact_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(role__in=["contact", "leader"]), name="unit_contact_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(email="")
+                | ~Q(phone="")
+                | ~Q(dingtalk_webhook="")
+                | ~Q(wecom_webhook=""),
+                name="unit_contact_has_address",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.email}>" if self.name else self.email
+        address = self.email or self.phone or _("机器人")
+        return f"{self.name} <{address}>" if self.name else str(address)
 
 
 class UnitGroup(TimeStampedModel):
@@ -270,3 +284,39 @@ class User(AbstractUser):
                 name="user_coordinator_has_region",
             ),
         ]
+
+
+class Invitation(TimeStampedModel):
+    """A one-time link for a user to set their password, mailed through the outbox.
+
+    The link's token is never stored: it is an HMAC of `nonce` under SECRET_KEY (so the
+    outbox can rebuild the link to send it, and a copy of the database alone cannot), and the
+    page finds the invitation by the token's SHA-256 (`token_hash`)."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    nonce = models.CharField(_("随机数"), max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(_("过期时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    # the outbox's stamps (notify.outbox.TrackedRows)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("邀请")
+        verbose_name_plural = _("邀请")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["sent_at"],
+                condition=Q(sent_at__isnull=True, cancelled_at__isnull=True),
+                name="invitation_pending_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}" if self.created_at else "-"

@@ -210,7 +210,9 @@ def unit_mail_recipients_many(
     users = User.objects.filter(unit_id__in=unit_ids, is_active=True).exclude(email="")
     if digest:
         users = users.filter(receives_digests=True)
-    contacts = UnitContact.objects.filter(unit_id__in=unit_ids, role=UnitContact.Role.CONTACT)
+    contacts = UnitContact.objects.filter(
+        unit_id__in=unit_ids, role=UnitContact.Role.CONTACT
+    ).exclude(email="")
     for unit_id, email in [
         *users.values_list("unit_id", "email"),
         *contacts.values_list("unit_id", "email"),
@@ -226,9 +228,11 @@ def escalation_mail_recipients_many(
     region's active coordinators. Two queries for any number of pairs."""
     pairs = set(pairs)
     leaders: dict[int, set[str]] = {}
-    for unit_id, email in UnitContact.objects.filter(
-        unit_id__in={u for u, _ in pairs}, role=UnitContact.Role.LEADER
-    ).values_list("unit_id", "email"):
+    for unit_id, email in (
+        UnitContact.objects.filter(unit_id__in={u for u, _ in pairs}, role=UnitContact.Role.LEADER)
+        .exclude(email="")
+        .values_list("unit_id", "email")
+    ):
         leaders.setdefault(unit_id, set()).add(email)
     coordinators: dict[int, set[str]] = {}
     for region_id, email in (
@@ -240,3 +244,35 @@ def escalation_mail_recipients_many(
     ):
         coordinators.setdefault(region_id, set()).add(email)
     return {(u, r): sorted(leaders.get(u, set()) | coordinators.get(r, set())) for u, r in pairs}
+
+
+def units_without_channel(unit_ids: Iterable[int]) -> list[Unit]:
+    """The units nobody can be told anything through (three queries for any number): no
+    contact with any address, and no active user with an e-mail or a phone."""
+    unit_ids = set(unit_ids)
+    if not unit_ids:
+        return []
+    reachable = set(
+        UnitContact.objects.filter(unit_id__in=unit_ids)
+        .filter(~Q(email="") | ~Q(phone="") | ~Q(dingtalk_webhook="") | ~Q(wecom_webhook=""))
+        .values_list("unit_id", flat=True)
+    )
+    reachable |= set(
+        User.objects.filter(unit_id__in=unit_ids - reachable, is_active=True)
+        .filter(~Q(email="") | ~Q(phone=""))
+        .values_list("unit_id", flat=True)
+    )
+    return list(
+        Unit.objects.filter(pk__in=unit_ids - reachable)
+        .select_related("region")
+        .order_by("region__code", "short_name")
+    )
+
+
+def unreachable_warning(units: list[Unit], *, listed: int = 20) -> str:
+    """ "N 个单位没有联系方式:…" for a page that is about to tell them something ("" if none)."""
+    if not units:
+        return ""
+    names = "、".join(u.short_name for u in units[:listed])
+    more = "等" if len(units) > listed else ""
+    return f"{len(units)} 个单位没有联系方式:{names}{more}。"

@@ -12,7 +12,7 @@ from core.admin import (
     ScopedAdmin,
 )
 from core.errors import ApplicationError
-from core.params import bad_query, query_form
+from core.params import bad_query, is_id, query_form
 from reporting import views
 from reporting.models import AssessmentScheme, Bulletin
 from reporting.views import BulletinDownloadForm
@@ -118,11 +118,28 @@ class BulletinAdmin(HistoryScopedAdmin):
         obj.pk = created.pk
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "GET" and object_id:
+            self._warn_unreachable(request, object_id)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ApplicationError as exc:
             self.message_user(request, exc.message, level=messages.ERROR)
             return HttpResponseRedirect(request.path)
+
+    def _warn_unreachable(self, request, object_id) -> None:
+        """Before a draft is published: the units it would go to that nobody can be told
+        through (a warning; publishing is not blocked)."""
+        from regions.selectors import units_without_channel, unreachable_warning
+        from reporting.services.bulletins import bulletin_unit_ids
+
+        bulletin = (
+            self.get_queryset(request).filter(pk=object_id).first() if is_id(object_id) else None
+        )
+        if bulletin is None or bulletin.status != Bulletin.Status.DRAFT:
+            return
+        warning = unreachable_warning(units_without_channel(bulletin_unit_ids(bulletin)))
+        if warning:
+            self.message_user(request, warning, messages.WARNING)
 
     def get_urls(self):
         return [

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError, NotFoundError
 from regions.models import Region, Unit, UnitGroup, User
-from regions.selectors import region_subtree
+from regions.selectors import region_subtree, units_without_channel, unreachable_warning
 from tasks_app.access import is_coordinator
 from tasks_app.models import ImportJob
 from tasks_app.parsing.clauses import COLLECTIVE, split_units
@@ -201,7 +201,11 @@ def import_review_view(request: HttpRequest, job_id: int, admin_context: dict) -
             if needs_choice
             else []
         )
+        unit_ids = {
+            k for units in preview.plan.by_ref.values() for k in units if isinstance(k, int)
+        }
         context.update(
+            unreachable=unreachable_warning(units_without_channel(unit_ids)),
             preview=preview,
             rows=rows,
             # what the parser was unsure of, listed before everything else

@@ -21,7 +21,12 @@ from django.db import transaction
 
 from regions.models import Region, Unit, User
 from regions.selectors import directory_resolve_name
-from regions.services import directory_load_bundled, roles_setup, user_upsert
+from regions.services import (
+    directory_load_bundled,
+    roles_setup,
+    unit_contacts_create_placeholder,
+    user_upsert,
+)
 from tasks_app.models import Assignment, WorkPlan
 from tasks_app.parsing import parse_text
 from tasks_app.services import assignments as services
@@ -147,6 +152,7 @@ def demo_load() -> list[DemoLogin]:
 def _demo_setup() -> tuple[list[DemoLogin], dict[str, User], bool]:
     directory_load_bundled("taiyuan")
     directory_load_bundled("yunchuan")
+    unit_contacts_create_placeholder(units=Unit.objects.all())  # every demo unit is reachable
     roles_setup()
     path = settings.VAR_DIR / "demo-logins.json"
     stored = json.loads(path.read_text()) if path.exists() else {}

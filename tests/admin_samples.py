@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from notify.models import Delivery, Digest, MailLog, Notice, Reminder
-from regions.models import Region, Unit, UnitGroup, User
+from regions.models import Region, Unit, UnitContact, UnitGroup, User
 from regions.services import user_upsert
 from reporting.models import AssessmentScheme, Bulletin
 from tasks_app.models import Assignment, ExtensionRequest, ImportJob, ProgressReport, Task, WorkPlan
@@ -112,8 +112,11 @@ def build_samples(world) -> dict[type, tuple[object, object]]:
             for side in (mine, other)
         )
 
+    for side in (mine, other):
+        UnitContact.objects.create(unit=side.unit, name="联络人", email="contact@example.org")
     samples = {
         Region: (mine.region, other.region),
+        UnitContact: pair(UnitContact, unit=lambda s: s.unit),
         Unit: (mine.unit, other.unit),
         UnitGroup: pair(UnitGroup, region=lambda s: s.region),
         User: (mine.user, other.user),

@@ -46,7 +46,11 @@ def objects(world, settings, tmp_path):
         end=world.plan.period_end,
     )
     assert Bulletin.objects.filter(pk=bulletin.pk).exists()
+    from regions.services.invitations import invitation_create, invitation_token
+
+    invitation = invitation_create(user=world.czj, enqueue=False)
     return {
+        "token": invitation_token(invitation),
         "assignment_id": ids["a"],
         "evidence_id": ids["evidence"],
         "report_id": ids["claim"],

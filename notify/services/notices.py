@@ -172,10 +172,10 @@ def contact_channels(contact: UnitContact) -> dict[tuple[str, str], str]:
         (Channel.DINGTALK, "dingtalk_webhook"),
         (Channel.WECOM, "wecom_webhook"),
     ):
-        address = getattr(contact, name, "")  # the contact's channels beside e-mail
+        address = getattr(contact, name)
         if address:
             found[(channel, address)] = (
-                getattr(contact, "dingtalk_secret", "") if channel == Channel.DINGTALK else ""
+                contact.dingtalk_secret if channel == Channel.DINGTALK else ""
             )
     return found
 

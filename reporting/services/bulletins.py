@@ -102,6 +102,15 @@ def bulletin_figures(
     }
 
 
+def bulletin_unit_ids(bulletin: Bulletin) -> list[int]:
+    """The units a bulletin goes to once published: those with assignments in its plan."""
+    return list(
+        Unit.objects.filter(assignments__task__plan=bulletin.plan_id)
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+
+
 def bulletin_current_figures(bulletin: Bulletin) -> dict:
     """Frozen once published; live while a draft."""
     if bulletin.status == Bulletin.Status.PUBLISHED:

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from core.errors import ApplicationError
 from core.models import normalize_name
-from regions.models import Alias, Region, Unit, UnitGroup, User
+from regions.models import Alias, Region, Unit, UnitContact, UnitGroup, User
 
 LEVEL_ORDER = {
     Region.Level.PROVINCE: 0,
@@ -325,6 +325,19 @@ def directory_load_bundled(name: str) -> LoadSummary:
 def directory_load_taiyuan() -> LoadSummary:
     """太原市: regions, county governments, collective names, the notice's departments."""
     return directory_load_bundled("taiyuan")
+
+
+def unit_contacts_create_placeholder(*, units, domain: str = "example.org") -> int:
+    """A contact at `domain` (reserved for examples: mail there goes nowhere) for each of
+    `units` that has none, so a demo reaches every unit; returns how many were created."""
+    missing = units.filter(contacts__isnull=True)
+    created = UnitContact.objects.bulk_create(
+        [
+            UnitContact(unit_id=pk, name="联络人", email=f"unit-{pk}@{domain}")
+            for pk in missing.values_list("pk", flat=True)
+        ]
+    )
+    return len(created)
 
 
 # --- users and roles -----------------------------------------------------------

@@ -1,0 +1,339 @@
+"""Telling people (issue 15): one notice per unit per event, in the bell and on every channel
+the unit and its people have; the robots and the SMS gateway are real local HTTP servers that
+check each request's signature, as 钉钉, 企业微信 and the gateway would."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core.errors import ApplicationError
+from notify.models import Delivery, Notice, Notification, Preference
+from notify.outbox import outbox_send
+from notify.services.notices import Audience, deliveries_due_enqueue, notices_create
+from regions.models import UnitContact, User
+from regions.services import user_upsert
+from tasks_app.models import Assignment
+from tasks_app.services import assignments as svc
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+DING_SECRET = "SEC-test-secret"
+SMS_KEY = "gateway-key"
+
+
+class Endpoint:
+    """A local HTTP server standing in for a robot or the SMS gateway: it checks the
+    signature and records each request; `answer` is what it replies."""
+
+    def __init__(self, check) -> None:
+        self.requests: list[dict] = []
+        self.answer = (200, {"errcode": 0, "errmsg": "ok"})
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                problem = check(self.path, dict(self.headers), body)
+                endpoint.requests.append(
+                    {"path": self.path, "json": json.loads(body), "problem": problem}
+                )
+                status, answer = (403, {"errcode": 403}) if problem else endpoint.answer
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/send"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def dingtalk_check(path, headers, body) -> str:
+    query = parse_qs(urlsplit(path).query)
+    timestamp, sign = query["timestamp"][0], query["sign"][0]
+    digest = hmac.new(
+        DING_SECRET.encode(), f"{timestamp}\n{DING_SECRET}".encode(), hashlib.sha256
+    ).digest()
+    return "" if base64.b64encode(digest).decode() == sign else "bad sign"
+
+
+def sms_check(path, headers, body) -> str:
+    timestamp = headers["X-Timestamp"]
+    expected = hmac.new(
+        SMS_KEY.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256
+    ).hexdigest()
+    return "" if headers.get("X-Signature") == expected else "bad signature"
+
+
+@pytest.fixture
+def endpoints(settings):
+    found = {
+        "dingtalk": Endpoint(dingtalk_check),
+        "wecom": Endpoint(lambda *a: ""),
+        "sms": Endpoint(sms_check),
+    }
+    settings.SMS_GATEWAY_URL = found["sms"].url
+    settings.SMS_GATEWAY_KEY = SMS_KEY
+    settings.SITE_URL = "http://example.test:8123"
+    yield found
+    for endpoint in found.values():
+        endpoint.close()
+
+
+def send_all() -> list[int]:
+    ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+    return outbox_send("delivery", ids)
+
+
+def contact_everywhere(unit, endpoints) -> UnitContact:
+    return UnitContact.objects.create(
+        unit=unit,
+        name="联络员",
+        email="contact@example.org",
+        phone="13800000000",
+        dingtalk_webhook=endpoints["dingtalk"].url + "?access_token=t",
+        dingtalk_secret=DING_SECRET,
+        wecom_webhook=endpoints["wecom"].url + "?key=k",
+    )
+
+
+def test_an_import_tells_each_unit_once_listing_its_items(world):
+    units = set(Assignment.objects.filter(task__plan=world.plan).values_list("unit_id", flat=True))
+    notices = Notice.objects.filter(event="assigned", region=world.region)
+    assert sorted(notices.values_list("unit_id", flat=True)) == sorted(units)
+    notice = notices.get(unit=world.czj_unit)
+    items = Assignment.objects.filter(task__plan=world.plan, unit=world.czj_unit)
+    assert notice.title == f"你单位有 {items.count()} 项新交办事项"
+    for assignment in items.select_related("task"):
+        assert assignment.task.title in notice.text
+    assert Notification.objects.filter(notice=notice, user=world.czj).exists()
+    # the coordinator who imported is not told of what they did
+    assert not Notification.objects.filter(user=world.coordinator).exists()
+
+
+def test_each_channel_gets_one_signed_message_and_only_once(world, endpoints):
+    contact_everywhere(world.czj_unit, endpoints)
+    Delivery.objects.all().delete()
+    svc.assignments_chase(
+        user=world.coordinator, assignment_ids=[world.czj_own.pk], message="本周内反馈"
+    )
+    assert set(Delivery.objects.values_list("channel", flat=True)) == {
+        "email",
+        "sms",
+        "dingtalk",
+        "wecom",
+    }
+    assert send_all() == []
+    assert send_all() == []  # sent once: a second run finds nothing pending
+    for name, endpoint in endpoints.items():
+        assert len(endpoint.requests) == 1, name
+        assert endpoint.requests[0]["problem"] == "", name
+    ding = endpoints["dingtalk"].requests[0]["json"]["markdown"]
+    assert "本周内反馈" in ding["text"] and "http://example.test:8123/tasks/" in ding["text"]
+    assert "本周内反馈" in endpoints["wecom"].requests[0]["json"]["markdown"]["content"]
+    sms = endpoints["sms"].requests[0]["json"]
+    assert sms["phone"] == "13800000000" and sms["text"].startswith("【政务公开办】催办")
+    (message,) = mail.outbox
+    assert message.to == ["contact@example.org"] and "本周内反馈" in message.body
+    assert not Delivery.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_a_refusal_is_stamped_with_its_reason_and_returned_for_retry(world, endpoints):
+    contact_everywhere(world.czj_unit, endpoints)
+    Delivery.objects.all().delete()
+    endpoints["dingtalk"].answer = (200, {"errcode": 310000, "errmsg": "keywords not in content"})
+    svc.assignments_chase(user=world.coordinator, assignment_ids=[world.czj_own.pk])
+    failed = send_all()
+    ding = Delivery.objects.get(channel="dingtalk")
+    assert failed == [ding.pk]
+    assert ding.sent_at is None and ding.attempts == 1
+    assert "errcode 310000" in ding.last_error
+    assert Delivery.objects.filter(sent_at__isnull=False).count() == 3
+    endpoints["dingtalk"].answer = (200, {"errcode": 0})
+    assert outbox_send("delivery", failed) == []
+    assert len(endpoints["dingtalk"].requests) == 2 and len(endpoints["wecom"].requests) == 1
+
+
+def test_an_unreachable_mail_server_fails_the_mails_not_the_robots(world, endpoints, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    contact_everywhere(world.czj_unit, endpoints)
+    Delivery.objects.all().delete()
+    svc.assignments_chase(user=world.coordinator, assignment_ids=[world.czj_own.pk])
+    failed = send_all()
+    assert failed == [Delivery.objects.get(channel="email").pk]
+    assert Delivery.objects.filter(sent_at__isnull=False).count() == 3
+
+
+def test_a_returned_claim_tells_the_unit_why_and_a_claim_tells_the_coordinators(world):
+    svc.assignment_sign(user=world.czj, assignment_id=world.czj_own.pk)
+    report = svc.report_create(
+        user=world.czj, assignment_id=world.czj_own.pk, text="已完成", progress=100, completion=True
+    )
+    waiting = Notice.objects.get(event="claim_submitted")
+    assert list(waiting.notifications.values_list("user", flat=True)) == [world.coordinator.pk]
+    svc.report_review(user=world.coordinator, report_id=report.pk, accept=False, comment="缺佐证")
+    returned = Notice.objects.get(event="claim_returned")
+    assert returned.unit == world.czj_unit and "退回理由:缺佐证" in returned.text
+    assert returned.link == f"/tasks/{world.czj_own.pk}/"
+
+
+def test_a_refused_extension_tells_the_reason(world):
+    request = svc.extension_request_create(
+        user=world.czj,
+        assignment_id=world.czj_own.pk,
+        requested_due_date=world.czj_own.due_date + dt.timedelta(days=30),
+        reason="需要协调",
+    )
+    assert Notice.objects.filter(event="extension_requested").count() == 1
+    svc.extension_request_decide(
+        user=world.coordinator, request_id=request.pk, approve=False, comment="不符合条件"
+    )
+    refused = Notice.objects.get(event="extension_refused", unit=world.czj_unit)
+    assert "理由:不符合条件" in refused.text
+
+
+def test_a_leader_cannot_chase(world):
+    with pytest.raises(ApplicationError):
+        svc.assignments_chase(user=world.leader, assignment_ids=[world.czj_own.pk])
+
+
+def test_settings_mute_an_event_and_hold_im_through_quiet_hours(world, endpoints):
+    world.czj.email = "czj@example.org"
+    world.czj.save()
+    Preference.objects.create(user=world.czj, muted_events=["chased"])
+    Delivery.objects.all().delete()
+    svc.assignments_chase(user=world.coordinator, assignment_ids=[world.czj_own.pk])
+    assert not Delivery.objects.exists()  # muted: no message, but still in the bell
+    assert Notification.objects.filter(user=world.czj, notice__event="chased").exists()
+
+    Preference.objects.filter(user=world.czj).update(
+        muted_events=[],
+        wecom_webhook=endpoints["wecom"].url,
+        quiet_start=dt.time(0, 0),
+        quiet_end=dt.time(23, 59),
+    )
+    svc.assignments_chase(user=world.coordinator, assignment_ids=[world.czj_own.pk])
+    held = Delivery.objects.get(channel="wecom")
+    assert held.not_before is not None and held.not_before > timezone.now()
+    assert Delivery.objects.get(channel="email").not_before is None  # mail is not held
+    assert send_all() == [] and endpoints["wecom"].requests == []  # not pending yet
+    assert deliveries_due_enqueue(now=held.not_before + dt.timedelta(minutes=1)) == 1
+    held.refresh_from_db()
+    assert held.not_before is None
+    send_all()
+    assert len(endpoints["wecom"].requests) == 1
+
+
+def test_telling_many_units_costs_the_same_queries_as_one(world, region_units):
+    def tell(units) -> int:
+        audiences = [Audience(unit_id=u.pk, title="t", text="x", link="/tasks/") for u in units]
+        with CaptureQueriesContext(connection) as queries:
+            notices_create(event="chased", region_id=world.region.pk, audiences=audiences)
+        return len(queries.captured_queries)
+
+    units = region_units(30)
+    assert tell(units[:1]) == tell(units)
+
+
+@pytest.fixture
+def region_units(world):
+    from regions.models import Unit
+
+    def make(n: int):
+        units = []
+        for i in range(n):
+            unit = Unit.objects.create(
+                region=world.region, short_name=f"测试单位{i}", kind="department"
+            )
+            user_upsert(username=f"u{i}", password="pw-123456", role="unit_user", unit=unit)
+            UnitContact.objects.create(unit=unit, email=f"u{i}@example.org")
+            units.append(unit)
+        return units
+
+    return make
+
+
+def test_the_bell_costs_the_same_for_1_and_500_notifications(client, world):
+    notice = Notice.objects.create(
+        event="chased", region=world.region, title="t", text="x", link="/"
+    )
+    client.force_login(world.czj)
+    Notification.objects.filter(user=world.czj).delete()
+
+    def count(path) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200
+        return len(queries.captured_queries)
+
+    Notification.objects.create(notice=notice, user=world.czj)
+    count("/tasks/")  # warm: the first request fills per-process caches
+    one = [count("/tasks/"), count("/notifications/")]
+    notices = Notice.objects.bulk_create(
+        Notice(event="chased", region=world.region, title=f"t{i}", text="x", link="/")
+        for i in range(499)
+    )
+    Notification.objects.bulk_create(Notification(notice=n, user=world.czj) for n in notices)
+    page = client.get("/tasks/").content.decode()
+    assert '<span class="badge">500</span>' in page
+    assert [count("/tasks/"), count("/notifications/")] == one
+
+
+def test_a_notification_opens_its_object_once_read_and_another_users_is_not_found(client, world):
+    notice = Notice.objects.create(
+        event="chased", region=world.region, title="t", text="x", link="/tasks/"
+    )
+    mine = Notification.objects.create(notice=notice, user=world.czj)
+    theirs = Notification.objects.create(notice=notice, user=world.coordinator)
+    client.force_login(world.czj)
+    response = client.get(f"/notifications/{mine.pk}/")
+    assert response.status_code == 302 and response["Location"] == "/tasks/"
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+    assert client.get(f"/notifications/{theirs.pk}/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+def test_a_comment_tells_the_other_side_and_the_mentioned(world):
+    from notify.services.comments import comment_create
+
+    world.coordinator.last_name = "王协调"
+    world.coordinator.save()
+    comment_create(user=world.czj, assignment_id=world.czj_own.pk, text="请问 @王协调 如何报送?")
+    told = Notice.objects.filter(event="comment")
+    assert [n.notifications.get().user for n in told] == [world.coordinator]
+    mention = Notice.objects.get(event="mention")
+    assert mention.notifications.get().user == world.coordinator
+    comment_create(user=world.coordinator, assignment_id=world.czj_own.pk, text="按模板报送")
+    reply = Notice.objects.filter(event="comment").latest("pk")
+    assert reply.unit == world.czj_unit
+    assert list(reply.notifications.values_list("user", flat=True)) == [world.czj.pk]
+
+
+def test_no_unit_user_is_told_of_another_units_notice(world):
+    other = User.objects.get(username="czj")
+    assert not Notification.objects.filter(user=other).exclude(notice__unit=world.czj_unit).exists()
