@@ -30,6 +30,11 @@ urlpatterns = [
     path("account/digests/", task_views.digest_preference, name="digest_preference"),
     path("notifications/", notify_views.notification_list, name="notifications"),
     path(
+        "notifications/settings/",
+        notify_views.notification_settings,
+        name="notification_settings",
+    ),
+    path(
         "notifications/<int:notification_id>/",
         notify_views.notification_go,
         name="notification_go",

@@ -13,9 +13,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
+from notify.forms import PreferenceForm
 from notify.selectors import notifications_for_user, unread_count
 from notify.services.comments import comment_create
-from notify.services.inbox import notification_open, notifications_read_all
+from notify.services.inbox import (
+    notification_open,
+    notifications_read_all,
+    preference_for,
+    preference_save,
+)
 
 PER_PAGE = 50
 
@@ -51,6 +57,17 @@ def notification_read_all(request):
     count = notifications_read_all(user=request.user)
     messages.success(request, f"已将 {count} 条通知标为已读。")
     return redirect("notifications")
+
+
+@login_required
+def notification_settings(request):
+    """Which channels, which events, quiet hours for IM and SMS (one's own settings)."""
+    form = PreferenceForm(request.POST or None, instance=preference_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        preference_save(user=request.user, form=form)
+        messages.success(request, "已保存通知设置。")
+        return redirect("notification_settings")
+    return render(request, "notify/settings.html", {"form": form})
 
 
 @login_required

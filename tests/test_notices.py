@@ -337,3 +337,44 @@ def test_a_comment_tells_the_other_side_and_the_mentioned(world):
 def test_no_unit_user_is_told_of_another_units_notice(world):
     other = User.objects.get(username="czj")
     assert not Notification.objects.filter(user=other).exclude(notice__unit=world.czj_unit).exists()
+
+
+def test_a_coordinator_chases_selected_items_from_the_admin_list(client, world):
+    url = "/admin/tasks_app/assignment/"
+    picked = {"action": "chase_selected", "_selected_action": [world.czj_own.pk]}
+    client.force_login(world.coordinator)
+    asked = client.post(url, picked)
+    assert asked.status_code == 200 and "督办意见(可选)" in asked.content.decode()
+    done = client.post(url, {**picked, "apply": "1", "comment": "周五前报送"})
+    assert done.status_code == 302
+    notice = Notice.objects.get(event="chased")
+    assert notice.unit == world.czj_unit and "督办意见:周五前报送" in notice.text
+    client.force_login(world.leader)
+    assert "chase_selected" not in client.get(url).content.decode()
+
+
+def test_a_person_sets_channels_events_and_quiet_hours(client, world):
+    client.force_login(world.czj)
+    page = client.get("/notifications/settings/")
+    assert page.status_code == 200 and "免打扰时段" in page.content.decode()
+    half = client.post("/notifications/settings/", {"email": "on", "quiet_start": "22:00"})
+    assert "同时填写开始和结束时间" in half.content.decode()
+    assert not Preference.objects.filter(user=world.czj).exists()
+    saved = client.post(
+        "/notifications/settings/",
+        {
+            "sms": "on",
+            "wecom_webhook": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+            "muted_events": ["comment"],
+            "quiet_start": "22:00",
+            "quiet_end": "07:30",
+        },
+    )
+    assert saved.status_code == 302
+    preference = Preference.objects.get(user=world.czj)
+    assert (preference.email, preference.sms, preference.muted_events) == (
+        False,
+        True,
+        ["comment"],
+    )
+    assert preference.quiet_end == dt.time(7, 30)

@@ -1,11 +1,11 @@
-"""Marking one's own notifications read."""
+"""A person's own notifications (marking them read) and notification settings."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
 from core.errors import NotFoundError
-from notify.models import Notification
+from notify.models import Notification, Preference
 from regions.models import User
 
 
@@ -27,3 +27,16 @@ def notifications_read_all(*, user: User) -> int:
     return Notification.objects.filter(user_id=user.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def preference_for(user: User) -> Preference:
+    """The user's settings (unsaved defaults if they never set any)."""
+    return Preference.objects.filter(user_id=user.pk).first() or Preference(user=user)
+
+
+def preference_save(*, user: User, form) -> Preference:
+    """Save a valid PreferenceForm bound to `preference_for(user)`: one's own, only."""
+    preference = form.save(commit=False)
+    preference.user = user
+    preference.save()
+    return preference

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import HistoryScopedAdmin, may_read
 from core.errors import ApplicationError
 from tasks_app import access
+from tasks_app.admin.reports import reason_action
 from tasks_app.models import (
     Assignment,
 )
@@ -145,8 +146,34 @@ class AssignmentAdmin(HistoryScopedAdmin):
         "page_link",
     ]
 
+    actions = ["chase_selected"]
+
     def scope(self, request):
         return access.assignments_for_user(request.user)
+
+    @admin.action(description=_("催办所选事项(可附督办意见)"), permissions=["change"])
+    def chase_selected(self, request, queryset):
+        def apply(ids, comment):
+            try:
+                chased = services.assignments_chase(
+                    user=request.user, assignment_ids=ids, message=comment
+                )
+            except ApplicationError as exc:
+                return 0, [exc.message]
+            return chased, []
+
+        return reason_action(
+            self,
+            request,
+            queryset.select_related("task", "unit"),
+            action="chase_selected",
+            title=_("催办"),
+            intro=_("将催办以下事项,每个单位收到一条通知(已办结的不催办):"),
+            button=_("催办"),
+            apply=apply,
+            label=_("督办意见(可选)"),
+            required=False,
+        )
 
     def get_queryset(self, request):
         user = request.user

@@ -55,13 +55,32 @@ class ReasonForm(forms.Form):
 
 
 def reason_action(
-    modeladmin, request, queryset, *, action: str, title: str, intro: str, button: str, apply
+    modeladmin,
+    request,
+    queryset,
+    *,
+    action: str,
+    title: str,
+    intro: str,
+    button: str,
+    apply,
+    label: str = "",
+    required: bool = True,
 ):
-    """A bulk action that first asks for one reason, then applies it to every selected row.
+    """A bulk action that first asks for one reason (or, not `required`, an optional
+    message), then applies it to every selected row.
 
     `apply(ids, comment)` returns (done, problems); their messages are shown on the list."""
+
+    def reason_form(*args):
+        form = ReasonForm(*args)
+        form.fields["comment"].required = required
+        if label:
+            form.fields["comment"].label = label
+        return form
+
     if "apply" in request.POST:
-        form = ReasonForm(request.POST)
+        form = reason_form(request.POST)
         if form.is_valid():
             done, problems = apply(
                 list(queryset.values_list("pk", flat=True)), form.cleaned_data["comment"]
@@ -72,7 +91,7 @@ def reason_action(
                 modeladmin.message_user(request, problem, messages.WARNING)
             return None
     else:
-        form = ReasonForm()
+        form = reason_form()
     return TemplateResponse(
         request,
         "admin/tasks_app/reason_action.html",
