@@ -141,6 +141,7 @@ CHANGELISTS = sorted(
 ADMIN_LISTS = {
     "/admin/regions/region/": 9,
     "/admin/regions/unit/": 10,
+    "/admin/regions/unitcontact/": 9,
     "/admin/regions/unitgroup/": 10,
     "/admin/regions/user/": 10,
     "/admin/reporting/assessmentscheme/": 10,
