@@ -37,11 +37,11 @@ class DeliveryKind(TrackedRows):
                 "link": link,
             }
             message = templated_mail("notice", context, [delivery.address])
-            return Outgoing(message, region_id=notice.region_id, kind=f"notice:{notice.event}")
+            return Outgoing(message, region_id=notice.region_id, kind=notice.event)
         post = Post(
             delivery.channel, delivery.address, delivery.secret, notice.title, notice.text, link
         )
-        return Outgoing(post, region_id=notice.region_id, kind=f"notice:{notice.event}")
+        return Outgoing(post, region_id=notice.region_id, kind=notice.event)
 
 
 register(DeliveryKind())

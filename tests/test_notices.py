@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.errors import ApplicationError
-from notify.models import Delivery, Notice, Notification, Preference
+from notify.models import Delivery, Event, MailLog, Notice, Notification, Preference
 from notify.outbox import outbox_send
 from notify.services.notices import Audience, deliveries_due_enqueue, notices_create
 from regions.models import UnitContact, User
@@ -213,6 +213,24 @@ def test_a_refused_extension_tells_the_reason(world):
     )
     refused = Notice.objects.get(event="extension_refused", unit=world.czj_unit)
     assert "理由:不符合条件" in refused.text
+
+
+def test_a_mail_of_every_event_is_logged_under_its_event(world):
+    """The mail log's kind holds 24 characters: the longest event's name must fit (PostgreSQL
+    refuses a longer value, and with it the whole chunk)."""
+    world.coordinator.email = "coord@example.org"
+    world.coordinator.save()
+    svc.extension_request_create(
+        user=world.czj,
+        assignment_id=world.czj_own.pk,
+        requested_due_date=world.czj_own.due_date + dt.timedelta(days=30),
+        reason="需要协调",
+    )
+    delivery = Delivery.objects.get(notice__event="extension_requested")
+    assert outbox_send("delivery", [delivery.pk]) == []
+    assert MailLog.objects.get(recipients="coord@example.org").kind == "extension_requested"
+    longest = max(len(value) for value, _label in Event.choices)
+    assert longest <= MailLog._meta.get_field("kind").max_length
 
 
 def test_a_leader_cannot_chase(world):
