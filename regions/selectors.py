@@ -276,3 +276,13 @@ def unreachable_warning(units: list[Unit], *, listed: int = 20) -> str:
     names = "、".join(u.short_name for u in units[:listed])
     more = "等" if len(units) > listed else ""
     return f"{len(units)} 个单位没有联系方式:{names}{more}。"
+
+
+def region_coordinator_ids(region_id: int) -> list[int]:
+    """The active coordinators of one region itself (the office that runs its plans): who
+    is told of what waits for the coordinating office."""
+    return list(
+        User.objects.filter(
+            is_active=True, role=User.Role.COORDINATOR, region_id=region_id
+        ).values_list("pk", flat=True)
+    )

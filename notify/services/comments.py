@@ -16,6 +16,7 @@ from notify.models import Comment, Event
 from notify.selectors import comment_participants
 from notify.services.notices import Audience, notices_create
 from regions.models import User
+from regions.selectors import region_coordinator_ids
 from tasks_app.access import assignment_get_for_user, require_comment_writer
 
 COMMENT_MAX_CHARS = 5000
@@ -32,11 +33,7 @@ def _notify(comment: Comment, mentions: list[User]) -> None:
     text = f"{assignment.unit}:{task.ref} {task.title}\n{comment.text[:500]}"
     unit_link = reverse("assignment_detail", args=[assignment.pk])
     admin_link = reverse("admin:tasks_app_assignment_change", args=[assignment.pk])
-    coordinators = list(
-        User.objects.filter(
-            is_active=True, role=User.Role.COORDINATOR, region_id=region_id
-        ).values_list("pk", flat=True)
-    )
+    coordinators = region_coordinator_ids(region_id)
     audiences = []
     if author.unit_id is None or author.unit_id != assignment.unit_id:
         audiences.append(

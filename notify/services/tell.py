@@ -13,7 +13,7 @@ from django.urls import reverse
 from core.localtime import chinese_date_text
 from notify.models import Event
 from notify.services.notices import Audience, listing, notices_create
-from regions.models import User
+from regions.selectors import region_coordinator_ids
 from tasks_app.events import happened
 from tasks_app.models import Assignment
 
@@ -35,14 +35,6 @@ def _one(assignment: Assignment, title: str, text: str) -> Audience:
         title=title,
         text=f"{_item(assignment)}\n{text}".strip(),
         link=_detail(assignment),
-    )
-
-
-def _coordinators(region_id: int) -> list[int]:
-    return list(
-        User.objects.filter(
-            is_active=True, role=User.Role.COORDINATOR, region_id=region_id
-        ).values_list("pk", flat=True)
     )
 
 
@@ -128,7 +120,7 @@ def _tell_coordinators(event: str, assignment: Assignment, title: str, text: str
         region_id=region_id,
         audiences=[
             Audience(
-                user_ids=_coordinators(region_id),
+                user_ids=region_coordinator_ids(region_id),
                 assignment_id=assignment.pk,
                 title=title,
                 text=f"{assignment.unit}:{_item(assignment)}\n{text}".strip(),
