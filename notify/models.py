@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
-from regions.models import Region, Unit
+from regions.models import Region, RobotAddresses, Unit
 from tasks_app.models import Assignment, WorkPlan, in_choices
 
 
@@ -364,7 +364,7 @@ class Delivery(models.Model):
         return f"{self.get_channel_display()} {self.address}"
 
 
-class Preference(models.Model):
+class Preference(RobotAddresses):
     """How one person wants to be told: channels, events, quiet hours. No row: the
     defaults (e-mail on, SMS off, every event, no quiet hours)."""
 
@@ -376,9 +376,6 @@ class Preference(models.Model):
     )
     email = models.BooleanField(_("电子邮件"), default=True)
     sms = models.BooleanField(_("短信"), default=False, help_text=_("发到个人资料中的电话。"))
-    dingtalk_webhook = models.URLField(_("钉钉机器人 Webhook"), max_length=500, blank=True)
-    dingtalk_secret = models.CharField(_("钉钉加签密钥"), max_length=128, blank=True)
-    wecom_webhook = models.URLField(_("企业微信机器人 Webhook"), max_length=500, blank=True)
     muted_events = models.JSONField(
         _("不接收的事件"), default=list, blank=True, help_text=_("站内通知照常显示。")
     )

@@ -87,7 +87,19 @@ class Unit(TimeStampedModel):
         return self.short_name
 
 
-class UnitContact(TimeStampedModel):
+class RobotAddresses(models.Model):
+    """Group robots a message can go to: a 钉钉 robot (with its 加签 secret, if it has one)
+    and a 企业微信 robot. A unit's contacts have them, and so may a person's own settings."""
+
+    dingtalk_webhook = models.URLField(_("钉钉机器人 Webhook"), max_length=500, blank=True)
+    dingtalk_secret = models.CharField(_("钉钉加签密钥"), max_length=128, blank=True)
+    wecom_webhook = models.URLField(_("企业微信机器人 Webhook"), max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class UnitContact(TimeStampedModel, RobotAddresses):
     """A mailbox of a unit: its working contact, or a leader for escalations."""
 
     class Role(models.TextChoices):
@@ -101,9 +113,6 @@ class UnitContact(TimeStampedModel):
     email = models.EmailField(_("电子邮箱"), blank=True)
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.CONTACT)
     phone = models.CharField(_("手机"), max_length=32, blank=True)
-    dingtalk_webhook = models.URLField(_("钉钉机器人 Webhook"), blank=True)
-    dingtalk_secret = models.CharField(_("钉钉加签密钥"), max_length=128, blank=True)
-    wecom_webhook = models.URLField(_("企业微信机器人 Webhook"), blank=True)
 
     class Meta:
         verbose_name = _("单位联系人")
