@@ -159,6 +159,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # --- mail ------------------------------------------------------------------
 # Default: print mails on the console, so a first run shows what it would send.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 (just set)
+    EMAIL_BACKEND = "notify.backends.ReadableConsoleBackend"  # decoded, as a person reads it
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="工作要点督办系统 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

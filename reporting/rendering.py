@@ -69,10 +69,18 @@ def matrix_rows(matrix) -> list[tuple[object, SafeString]]:
     return [(task, mark_safe("".join(map(cell, cells)))) for task, cells in matrix.rows]
 
 
-def matrix_table(matrix) -> dict[str, SafeString]:
-    """The matrix table's header cells (column names), its rows (task, then its cells) and
-    its footer cells (done / total per column)."""
-    head = "".join(f"<th>{esc(name)}</th>" for _key, name in matrix.columns)
+def matrix_table(matrix, *, select: str = "") -> dict[str, SafeString]:
+    """The matrix table's header cells (column names: with `select`, each with a checkbox of
+    that form's), its rows (task, then its cells) and its footer cells (done / total per
+    column)."""
+    if select:
+        head = "".join(
+            f'<th><label><input type="checkbox" name="column" value="{key}" form="{select}">'
+            f"{esc(name)}</label></th>"
+            for key, name in matrix.columns
+        )
+    else:
+        head = "".join(f"<th>{esc(name)}</th>" for _key, name in matrix.columns)
     body = "".join(
         f'\n    <tr><td class="task">{esc(task.ref)} {esc(_truncated(task.title, 24))}</td>'
         f"\n      {cells}</tr>\n  "
@@ -94,9 +102,9 @@ OVERDUE_COLUMNS = (
 )
 
 
-def overdue_rows(items, *, on: dt.date) -> SafeString:
+def overdue_rows(items, *, on: dt.date, select: str = "") -> SafeString:
     """The overdue list's rows: unit, item (linked), due date, working days overdue on `on`,
-    state, local day of the last report."""
+    state, local day of the last report; with `select`, first a checkbox of that form's."""
     before, after = _detail_link()
     zone = timezone.get_current_timezone()
     item_cells: dict[tuple[str, str], str] = {}  # a task's text, once per task
@@ -111,8 +119,14 @@ def overdue_rows(items, *, on: dt.date) -> SafeString:
             overdue = -workdays_between(on, a.due_date)
             due = due_cells[a.due_date] = f"<td>{a.due_date.isoformat()}</td><td>{overdue}</td>"
         last = a.last_report_at.astimezone(zone).date().isoformat() if a.last_report_at else ""
+        tick = (
+            f'<td><input type="checkbox" name="_selected_action" value="{a.id}"'
+            f' form="{select}" aria-label="选择"></td>'
+            if select
+            else ""
+        )
         rows.append(
-            f"\n  <tr><td>{esc(a.unit__short_name)}</td>"
+            f"\n  <tr>{tick}<td>{esc(a.unit__short_name)}</td>"
             f'<td><a href="{before}{a.id}{after}">{item}</a></td>{due}'
             f"<td>{esc(_STATES.get(a.state, a.state))}</td><td>{last or '未反馈'}</td></tr>\n  "
         )

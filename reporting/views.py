@@ -9,6 +9,7 @@ from django import forms
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from core.admin import may_write
 from core.errors import NotFoundError
 from core.params import ModelChoiceField, bad_query, query_form
 from core.spreadsheets import XLSX_TYPE
@@ -123,7 +124,7 @@ class ReportForm(forms.Form):
         self.fields["county"].queryset = counties
 
 
-def _allowed(request) -> None:
+def may_see_progress(request) -> None:
     user = request.user
     if not (user.is_active and (user.is_superuser or is_regional(user))):
         raise Http404
@@ -169,7 +170,7 @@ def _bars(rows) -> list[dict]:
 
 
 def region_progress_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
-    _allowed(request)
+    may_see_progress(request)
     form = query_form(ProgressForm, request, user=request.user)
     if form.errors:
         return bad_query(request, form)
@@ -193,7 +194,7 @@ def region_progress_view(request: HttpRequest, admin_context: dict) -> HttpRespo
 
 
 def unit_progress_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
-    _allowed(request)
+    may_see_progress(request)
     form = query_form(
         UnitProgressForm, request, defaults={"kind": Unit.Kind.DEPARTMENT}, user=request.user
     )
@@ -221,7 +222,7 @@ def unit_progress_view(request: HttpRequest, admin_context: dict) -> HttpRespons
 
 
 def matrix_view(request: HttpRequest, plan_id: int, admin_context: dict) -> HttpResponse:
-    _allowed(request)
+    may_see_progress(request)
     plan = plans_for_user(request.user).filter(pk=plan_id).select_related("region").first()
     if plan is None:
         raise Http404
@@ -238,15 +239,16 @@ def matrix_view(request: HttpRequest, plan_id: int, admin_context: dict) -> Http
             "title": f"{plan.title}:进展矩阵",
             "plan": plan,
             "matrix": matrix,
-            "table": matrix_table(matrix),
+            "table": matrix_table(matrix, select="matrix-chase" if may_write(request.user) else ""),
             "by": by,
             "lights": LIGHTS,
+            "can_chase": may_write(request.user),
         },
     )
 
 
 def overdue_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
-    _allowed(request)
+    may_see_progress(request)
     form = query_form(ProgressForm, request, user=request.user)
     if form.errors:
         return bad_query(request, form)
@@ -265,15 +267,19 @@ def overdue_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
             "title": "逾期事项",
             "form": form,
             "items": items,
-            "rows": overdue_rows(items, on=on),
+            "rows": overdue_rows(
+                items, on=on, select="overdue-chase" if may_write(request.user) else ""
+            ),
             "today": on,
             "calendar_warning": calendar_warning(earliest, on),
+            "can_chase": may_write(request.user),
+            "here": request.get_full_path(),
         },
     )
 
 
 def ledger_view(request: HttpRequest, plan_id: int, admin_context: dict) -> HttpResponse:
-    _allowed(request)
+    may_see_progress(request)
     form = query_form(LedgerForm, request)
     if form.errors:
         return bad_query(request, form)
@@ -296,7 +302,7 @@ def ledger_view(request: HttpRequest, plan_id: int, admin_context: dict) -> Http
 
 
 def export_job_view(request: HttpRequest, job_id: int, admin_context: dict) -> HttpResponse:
-    _allowed(request)
+    may_see_progress(request)
     try:
         job = export_job_get_for_user(user=request.user, job_id=job_id)
     except NotFoundError as exc:
@@ -318,7 +324,7 @@ def export_job_view(request: HttpRequest, job_id: int, admin_context: dict) -> H
 def assessment_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
     from reporting.services.assessment import FORMULA, assessment, assessment_xlsx, scheme_for
 
-    _allowed(request)
+    may_see_progress(request)
     form = query_form(AssessmentForm, request, user=request.user)
     if form.errors:
         return bad_query(request, form)
@@ -357,7 +363,7 @@ def implementation_report_view(
 ) -> HttpResponse:
     from reporting.services.assessment import implementation_report_docx
 
-    _allowed(request)
+    may_see_progress(request)
     plan = plans_for_user(request.user).filter(pk=plan_id).select_related("region").first()
     if plan is None:
         raise Http404

@@ -176,6 +176,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not port_free(args.host, args.port):
         sys.exit(f"端口 {args.port} 已被占用:请先停止占用它的程序,或用 --port 指定其他端口。")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "DJANGO_SETTINGS_MODULE": "config.settings"}
+    base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{args.port}"
+    dotenv = (var_dir() / ".env").read_text().splitlines()
+    if "SITE_URL" not in env and not any(line.startswith("SITE_URL=") for line in dotenv):
+        env["SITE_URL"] = base  # links in mails and robot messages point at this server
     say("迁移数据库")
     manage("migrate", "--noinput", "-v", "0", env=env)
     say("导入演示数据")
@@ -222,7 +226,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             str(var_dir() / "celerybeat-schedule"),
         ],
     )
-    base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{args.port}"
     if wait_for_http(f"{base}/accounts/login/", 60, sup) and sup.wait_ready(60):
         sup.echo(
             "\n"

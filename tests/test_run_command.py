@@ -75,7 +75,13 @@ def test_run_command_serves_admin_runs_worker_and_beat_and_ctrl_c_stops_all(tmp_
         for line in ("ready.", "beat: Starting"):  # worker and beat say they are up
             if line not in launcher.output:
                 launcher.wait_for(line, timeout=60)
+        # the demo's notices reach the worker's console readable, linking to this very port
+        link = f"查看:http://127.0.0.1:{port}/tasks/"
+        if link not in launcher.output:  # maybe printed before the banner
+            launcher.wait_for(link, timeout=120)
         output = launcher.output
+        assert "主题:【新交办】你单位有" in output and "收件人:unit-" in output
+        assert "=?utf-8?" not in output  # no encoded words: decoded for a person to read
         password = re.search(r"coordinator\s+(\S+)", output).group(1)
 
         page = _log_in(f"http://127.0.0.1:{port}", "coordinator", password)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import HistoryScopedAdmin, may_read
 from core.errors import ApplicationError
 from tasks_app import access
-from tasks_app.admin.reports import reason_action
+from tasks_app.admin.reports import ChaseForm, reason_action
 from tasks_app.models import (
     Assignment,
 )
@@ -171,8 +171,7 @@ class AssignmentAdmin(HistoryScopedAdmin):
             intro=_("将催办以下事项,每个单位收到一条通知(已办结的不催办):"),
             button=_("催办"),
             apply=apply,
-            label=_("督办意见(可选)"),
-            required=False,
+            form_class=ChaseForm,
         )
 
     def get_queryset(self, request):

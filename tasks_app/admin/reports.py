@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
@@ -54,6 +55,18 @@ class ReasonForm(forms.Form):
     )
 
 
+class ChaseForm(forms.Form):
+    """催办's optional message (the service takes up to 500 characters)."""
+
+    comment = forms.CharField(
+        label=_("督办意见(可选)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("督办意见将随催办通知发给各单位。"),
+    )
+
+
 def reason_action(
     modeladmin,
     request,
@@ -64,23 +77,22 @@ def reason_action(
     intro: str,
     button: str,
     apply,
-    label: str = "",
-    required: bool = True,
+    form_class: type[forms.Form] = ReasonForm,
 ):
-    """A bulk action that first asks for one reason (or, not `required`, an optional
-    message), then applies it to every selected row.
+    """A bulk action that first asks for one reason (`form_class`'s one field, `comment`:
+    ChaseForm's is an optional message), then applies it to every selected row.
 
-    `apply(ids, comment)` returns (done, problems); their messages are shown on the list."""
-
-    def reason_form(*args):
-        form = ReasonForm(*args)
-        form.fields["comment"].required = required
-        if label:
-            form.fields["comment"].label = label
-        return form
+    `apply(ids, comment)` returns (done, problems); their messages are shown on the list, or
+    on the page the action was started from (a safe `next` in the POST: the overdue list, the
+    matrix, an assignment's page)."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = ""
 
     if "apply" in request.POST:
-        form = reason_form(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
             done, problems = apply(
                 list(queryset.values_list("pk", flat=True)), form.cleaned_data["comment"]
@@ -89,9 +101,9 @@ def reason_action(
                 modeladmin.message_user(request, f"{title}:{done} 项。", messages.SUCCESS)
             for problem in problems:
                 modeladmin.message_user(request, problem, messages.WARNING)
-            return None
+            return HttpResponseRedirect(back) if back else None
     else:
-        form = reason_form()
+        form = form_class()
     return TemplateResponse(
         request,
         "admin/tasks_app/reason_action.html",
@@ -104,6 +116,7 @@ def reason_action(
             "title": title,
             "intro": intro,
             "button": button,
+            "next": back,
         },
     )
 
