@@ -291,6 +291,9 @@ REMINDER_SWEEP_TIME = env("REMINDER_SWEEP_TIME", default="08:30")
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 # Rows the outbox claims, sends and stamps in one transaction (the at-least-once window).
 OUTBOX_CHUNK = env.int("OUTBOX_CHUNK", default=200)
+# A notice delivery still unsent this many seconds after it was queued (or last tried, plus
+# the retry's backoff) is queued again by beat: the batch of a worker that was killed.
+OUTBOX_STALE_AFTER = env.int("OUTBOX_STALE_AFTER", default=600)
 # Links in mails point here.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # SMS through an HTTP gateway (notify/channels.py): where to POST, the key that signs each

@@ -7,8 +7,12 @@ send, and stamp it sent and log the mail in the same transaction — a chunk of 
 rows at a time: one claim query, one read of recipients, one update per outcome and one
 insert into the mail log per chunk, whatever its size. A failure is stamped on the row and
 its id returned, for `outbox_send_task` to retry with exponential backoff. A worker killed
-mid-chunk leaves the chunk unsent for the next run; the one window left is a crash after
-the mail server accepted a chunk's mails and before its commit (at-least-once there).
+mid-chunk leaves the chunk unsent (its transaction rolls back), and its batch is gone from
+the queue (tasks are acknowledged when they start): the next run sends it — the next
+morning's sweep for reminders and digests, beat's `deliveries_due_task` for notice
+deliveries still unsent OUTBOX_STALE_AFTER seconds on. The one window left is a crash after
+the far end (mail server, robot, gateway) accepted a chunk's messages and before its commit:
+those go again (at-least-once there).
 
 A kind is registered once, by the app that owns its table (`register`), so this module
 imports no app that sends through it.
@@ -37,6 +41,14 @@ from notify.models import MailLog
 # What a mail server's refusal (or an unreachable one) raises, and a robot's or gateway's.
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
 SEND_ERRORS = (*MAIL_ERRORS, ChannelError)
+
+# `outbox_send_task` retries a batch's failures this many times, the n-th (from 0) after
+# retry_delay(n) seconds: 1, 2, 4 … 32 minutes.
+MAX_RETRIES = 6
+
+
+def retry_delay(retries: int) -> int:
+    return 60 * 2**retries
 
 
 @dataclass

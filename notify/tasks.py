@@ -5,6 +5,8 @@ import datetime as dt
 
 from celery import shared_task
 
+from notify.outbox import MAX_RETRIES, outbox_send, retry_delay
+
 
 @shared_task(name="tasks_app.tasks.reminder_sweep_task")
 def reminder_sweep_task(day: str | None = None) -> dict:
@@ -22,23 +24,22 @@ def reminder_sweep_task(day: str | None = None) -> dict:
     }
 
 
-@shared_task(bind=True, max_retries=6, name="notify.tasks.outbox_send_task")
+@shared_task(bind=True, max_retries=MAX_RETRIES, name="notify.tasks.outbox_send_task")
 def outbox_send_task(self, kind: str, ids: list[int]) -> int:
     """Send a batch of one kind; failures are retried with exponential backoff (1 … 32 min)."""
-    from notify.outbox import outbox_send
-
     failed = outbox_send(kind, ids)
     if failed:
-        raise self.retry(args=[kind, failed], countdown=60 * 2**self.request.retries)
+        raise self.retry(args=[kind, failed], countdown=retry_delay(self.request.retries))
     return len(ids)
 
 
 @shared_task(name="notify.tasks.deliveries_due_task")
-def deliveries_due_task() -> int:
-    """Queue the deliveries held for quiet hours that are now over."""
-    from notify.services.notices import deliveries_due_enqueue
+def deliveries_due_task() -> dict:
+    """Beat, every five minutes: queue the deliveries held for quiet hours that are now over,
+    and again those left unsent by a batch that never finished (a killed worker)."""
+    from notify.services.notices import deliveries_due_enqueue, deliveries_stale_enqueue
 
-    return deliveries_due_enqueue()
+    return {"released": deliveries_due_enqueue(), "requeued": deliveries_stale_enqueue()}
 
 
 @shared_task(name="tasks_app.tasks.reminders_send_task")

@@ -4,14 +4,7 @@ check each request's signature, as 钉钉, 企业微信 and the gateway would.""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import mail
@@ -22,78 +15,24 @@ from django.utils import timezone
 from core.errors import ApplicationError
 from notify.models import Delivery, Event, MailLog, Notice, Notification, Preference
 from notify.outbox import outbox_send
-from notify.services.notices import Audience, deliveries_due_enqueue, notices_create
+from notify.services.notices import (
+    Audience,
+    deliveries_due_enqueue,
+    deliveries_stale_enqueue,
+    notices_create,
+)
 from regions.models import UnitContact, User
 from regions.services import user_upsert
 from tasks_app.models import Assignment
 from tasks_app.services import assignments as svc
+from tests.endpoints import DING_SECRET, SMS_KEY, endpoints_start
 
 pytestmark = pytest.mark.django_db(transaction=False)
-
-DING_SECRET = "SEC-test-secret"
-SMS_KEY = "gateway-key"
-
-
-class Endpoint:
-    """A local HTTP server standing in for a robot or the SMS gateway: it checks the
-    signature and records each request; `answer` is what it replies."""
-
-    def __init__(self, check) -> None:
-        self.requests: list[dict] = []
-        self.answer = (200, {"errcode": 0, "errmsg": "ok"})
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                problem = check(self.path, dict(self.headers), body)
-                endpoint.requests.append(
-                    {"path": self.path, "json": json.loads(body), "problem": problem}
-                )
-                status, answer = (403, {"errcode": 403}) if problem else endpoint.answer
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/send"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def dingtalk_check(path, headers, body) -> str:
-    query = parse_qs(urlsplit(path).query)
-    timestamp, sign = query["timestamp"][0], query["sign"][0]
-    digest = hmac.new(
-        DING_SECRET.encode(), f"{timestamp}\n{DING_SECRET}".encode(), hashlib.sha256
-    ).digest()
-    return "" if base64.b64encode(digest).decode() == sign else "bad sign"
-
-
-def sms_check(path, headers, body) -> str:
-    timestamp = headers["X-Timestamp"]
-    expected = hmac.new(
-        SMS_KEY.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256
-    ).hexdigest()
-    return "" if headers.get("X-Signature") == expected else "bad signature"
 
 
 @pytest.fixture
 def endpoints(settings):
-    found = {
-        "dingtalk": Endpoint(dingtalk_check),
-        "wecom": Endpoint(lambda *a: ""),
-        "sms": Endpoint(sms_check),
-    }
+    found = endpoints_start()
     settings.SMS_GATEWAY_URL = found["sms"].url
     settings.SMS_GATEWAY_KEY = SMS_KEY
     settings.SITE_URL = "http://example.test:8123"
@@ -263,6 +202,46 @@ def test_settings_mute_an_event_and_hold_im_through_quiet_hours(world, endpoints
     assert held.not_before is None
     send_all()
     assert len(endpoints["wecom"].requests) == 1
+
+
+def test_beat_queues_again_what_a_killed_batch_left_and_only_that(
+    world, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_STALE_AFTER = 600
+    queued: list[int] = []
+    monkeypatch.setattr(
+        "notify.services.notices.outbox_enqueue", lambda kind, ids: queued.extend(ids)
+    )
+    now = dt.datetime(2026, 10, 8, 9, 0, tzinfo=dt.UTC)
+    notice = Notice.objects.create(event="chased", region=world.region, title="t", text="x")
+
+    def row(name: str, minutes_ago: float, **fields) -> int:
+        pk = Delivery.objects.create(notice=notice, channel="email", address=name, **fields).pk
+        Delivery.objects.filter(pk=pk).update(updated_at=now - dt.timedelta(minutes=minutes_ago))
+        return pk
+
+    lost = row("lost", 11)  # queued 11 minutes ago, never tried: its batch is gone
+    row("recent", 9)  # its batch may still be waiting in the queue
+    row("sent", 60, sent_at=now, attempts=1)
+    row("cancelled", 60, cancelled_at=now)
+    row("held", 60, not_before=now - dt.timedelta(minutes=1))  # deliveries_due_enqueue's
+    row("retrying", 10.5, attempts=1)  # celery retries it 1 minute after it failed
+    overdue = row("retry-lost", 12, attempts=1)  # that retry is 1 minute overdue
+    row("third-retry", 13, attempts=3)  # retried 4 minutes after its third failure
+    row("gave-up", 24 * 60, attempts=7)  # failed more often than celery retries: an operator's
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliveries_stale_enqueue(now=now) == 2
+    assert queued == [lost, overdue]
+    stamped = Delivery.objects.filter(pk__in=queued).values_list("updated_at", flat=True)
+    assert set(stamped) == {now}
+    # five minutes on, the others' time has come, and the two just queued are left alone
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deliveries_stale_enqueue(now=now + dt.timedelta(minutes=5)) == 3
+    addresses = Delivery.objects.filter(pk__in=queued[2:]).values_list("address", flat=True)
+    assert sorted(addresses) == ["recent", "retrying", "third-retry"]
+    with django_capture_on_commit_callbacks(execute=True):  # still unsent after the grace
+        assert deliveries_stale_enqueue(now=now + dt.timedelta(minutes=12)) == 2
+    assert queued[5:] == [lost, overdue]
 
 
 def test_telling_many_units_costs_the_same_queries_as_one(world, region_units):

@@ -16,12 +16,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from notify.models import Channel, Delivery, Event, Notice, Notification, Preference
-from notify.outbox import outbox_enqueue
+from notify.outbox import MAX_RETRIES, outbox_enqueue, retry_delay
 from regions.models import UnitContact, User
 
 # items a notice lists by name; beyond them it says how many more
@@ -184,13 +185,43 @@ def contact_channels(contact: UnitContact) -> dict[tuple[str, str], str]:
 def deliveries_due_enqueue(now: dt.datetime | None = None) -> int:
     """Queue the unsent deliveries whose quiet hours are over (beat, every five minutes).
     They are released (`not_before` cleared), so from here a failure is retried like any."""
+    now = now or timezone.now()
     held = Delivery.objects.select_for_update(skip_locked=True).filter(
         sent_at__isnull=True,
         cancelled_at__isnull=True,
         not_before__isnull=False,
-        not_before__lte=now or timezone.now(),
+        not_before__lte=now,
     )
     ids = list(held.values_list("pk", flat=True))
-    Delivery.objects.filter(pk__in=ids).update(not_before=None)
+    # released now: the grace of deliveries_stale_enqueue counts from here
+    Delivery.objects.filter(pk__in=ids).update(not_before=None, updated_at=now)
+    transaction.on_commit(lambda: outbox_enqueue("delivery", ids))
+    return len(ids)
+
+
+@transaction.atomic
+def deliveries_stale_enqueue(now: dt.datetime | None = None) -> int:
+    """Queue again the deliveries a batch left unsent (beat, every five minutes): a worker
+    killed mid-batch took its task with it (tasks are acknowledged when they start), and
+    nothing else would send them. Stale is unsent, not cancelled, not held, and untouched
+    (created, released, re-queued or tried) for OUTBOX_STALE_AFTER seconds — plus, for one
+    that failed, the backoff before `outbox_send_task`'s own retry, which is left to run
+    first; one that failed more often than that task retries is left to an operator (its
+    error is on the row), or a message that can never go would be tried forever.
+
+    Queueing a row twice is harmless — the outbox claims with FOR UPDATE SKIP LOCKED and
+    re-checks `sent_at` — and rows a worker is sending now are locked, so skipped here. Each
+    row queued is stamped, so a slow queue is not flooded with the same rows every run."""
+    now = now or timezone.now()
+    grace = dt.timedelta(seconds=settings.OUTBOX_STALE_AFTER)
+    untouched = Q()
+    for attempts in range(MAX_RETRIES + 1):
+        backoff = dt.timedelta(seconds=retry_delay(attempts - 1) if attempts else 0)
+        untouched |= Q(attempts=attempts, updated_at__lt=now - grace - backoff)
+    stale = Delivery.objects.select_for_update(skip_locked=True).filter(
+        untouched, sent_at__isnull=True, cancelled_at__isnull=True, not_before__isnull=True
+    )
+    ids = list(stale.order_by("pk").values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=ids).update(updated_at=now)
     transaction.on_commit(lambda: outbox_enqueue("delivery", ids))
     return len(ids)
