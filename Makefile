@@ -18,3 +18,4 @@ bench:
 	-DATABASE_URL=postgres://postgres@127.0.0.1:5432/workpoints .venv/bin/python benchmarks/bench_reminders.py
 	-DATABASE_URL=postgres://postgres@127.0.0.1:5432/workpoints .venv/bin/python benchmarks/bench_progress.py
 	-DATABASE_URL=postgres://postgres@127.0.0.1:5432/workpoints .venv/bin/python benchmarks/bench_national.py
+	-DATABASE_URL=postgres://postgres@127.0.0.1:5432/workpoints .venv/bin/python benchmarks/bench_notify.py

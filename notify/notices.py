@@ -10,7 +10,10 @@ from django.utils import timezone
 
 from notify.channels import Post
 from notify.models import Channel, Delivery, Event
-from notify.outbox import Outgoing, TrackedRows, register, templated_mail
+from notify.outbox import MailRenderer, Outgoing, TrackedRows, register
+
+# what differs between one event's notice mails, printed as it is by the notice templates
+PERSONAL = ("title", "text", "link")
 
 
 class DeliveryKind(TrackedRows):
@@ -25,6 +28,8 @@ class DeliveryKind(TrackedRows):
 
     def prepare(self, rows: list[Delivery]) -> None:
         self.events = {k: str(label) for k, label in Event.choices}
+        # an event's mails differ only in what they print as it is: rendered once an event
+        self.renderer = MailRenderer("notice", PERSONAL)
 
     def build(self, delivery: Delivery) -> Outgoing:
         notice = delivery.notice
@@ -36,7 +41,7 @@ class DeliveryKind(TrackedRows):
                 "text": notice.text,
                 "link": link,
             }
-            message = templated_mail("notice", context, [delivery.address])
+            message = self.renderer.mail(context, [delivery.address])
             return Outgoing(message, region_id=notice.region_id, kind=notice.event)
         post = Post(
             delivery.channel, delivery.address, delivery.secret, notice.title, notice.text, link

@@ -66,3 +66,23 @@ def test_a_different_task_or_kind_is_rendered_again():
     renderer.mail({**BASE, **UNITS[0], "task_ref": "二/(一)"}, ["a@example.gov.cn"])
     renderer.mail({**BASE, **UNITS[1], "kind_code": "escalation"}, ["a@example.gov.cn"])
     assert len(renderer.rendered) == 3
+
+
+def test_notice_mails_are_what_the_templates_render_for_each_alone():
+    from notify.notices import PERSONAL as NOTICE_PERSONAL
+
+    renderer = MailRenderer("notice", NOTICE_PERSONAL)
+    notices = [
+        {
+            "title": "你单位有 2 项新交办事项",
+            "text": "1. 一 <公开> & “解读”\n2. 二",
+            "link": "/a?x=1&y=2",
+        },
+        {"title": "A&B <县> \"政府\" 'x'", "text": "督办意见:请 <尽快>\n\n1. 三", "link": "/b/"},
+    ]
+    with translation.override("zh-hans"):
+        for own in notices * 2:
+            context = {"event": "新交办", **own}
+            expected = templated_mail("notice", context, ["a@example.gov.cn"])
+            assert parts(renderer.mail(context, ["a@example.gov.cn"])) == parts(expected)
+    assert len(renderer.rendered) == 1

@@ -31,11 +31,12 @@ PASSWORD = "Bench-national-2026"
 
 PG_URL = os.environ.get("DATABASE_URL", "")
 if not PG_URL.startswith(("postgres://", "postgresql://")):
-    sys.exit("bench_national needs PostgreSQL: DATABASE_URL=postgres://user@host:5432/name")
+    sys.exit("the national benchmarks need PostgreSQL: DATABASE_URL=postgres://user@host:5432/name")
 # BENCH_DB: an existing database to seed once and keep (for measuring one change after
 # another); without it a throwaway database is created and dropped.
 KEEP_DB = os.environ.get("BENCH_DB", "")
-DB = KEEP_DB or f"bench_national_{os.getpid()}"
+# BENCH_DB_PREFIX: the throwaway database's name before the pid (bench_notify sets its own).
+DB = KEEP_DB or f"{os.environ.get('BENCH_DB_PREFIX', 'bench_national')}_{os.getpid()}"
 # ROWS: which rows to measure (e.g. "1,2,7"); all by default.
 ROWS = {int(r) for r in os.environ.get("ROWS", "1,2,3,4,5,6,7,8,9").split(",") if r.strip()}
 DB_URL = urlsplit(PG_URL)._replace(path=f"/{DB}").geturl()

@@ -65,8 +65,9 @@ def ms(value: float) -> str:
 
 
 class Table:
-    def __init__(self) -> None:
+    def __init__(self, baseline: str = "raw baseline") -> None:
         self.rows: list[tuple[str, ...]] = []
+        self.baseline = baseline  # the baseline column's heading
 
     def add(self, *cells: str) -> None:
         self.rows.append(cells)
@@ -92,7 +93,7 @@ class Table:
         self.add(what, measured, baseline_text, f"{p95 / r95:.1f}×", target, yes(met))
 
     def print(self) -> None:
-        header = ("what", "measured", "raw baseline", "ratio", "target", "met?")
+        header = ("what", "measured", self.baseline, "ratio", "target", "met?")
         widths = [max(len(str(row[i])) for row in [header, *self.rows]) for i in range(len(header))]
         line = "-+-".join("-" * w for w in widths)
         print("\n" + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))

@@ -131,8 +131,9 @@ def notices_create(
                     not_before=not_before,
                 )
             )
-    Notification.objects.bulk_create(notifications, batch_size=5000)
-    Delivery.objects.bulk_create(deliveries, batch_size=5000)
+    # one INSERT each, however many (the backend splits them only where it must: SQLite)
+    Notification.objects.bulk_create(notifications)
+    Delivery.objects.bulk_create(deliveries)
     due = [d.pk for d in deliveries if d.not_before is None]
     transaction.on_commit(lambda: outbox_enqueue("delivery", due))
     return notices

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from core.localtime import chinese_date_text
 from notify.models import Event
-from notify.services.notices import Audience, listing, notices_create
+from notify.services.notices import LISTED, Audience, listing, notices_create
 from regions.selectors import region_coordinator_ids
 from tasks_app.events import happened
 from tasks_app.models import Assignment
@@ -46,6 +46,16 @@ def _by_unit(event: str, assignments: list[Assignment], title: str, intro: str, 
     units: dict[int, list[Assignment]] = defaultdict(list)
     for assignment in assignments:
         units[assignment.unit_id].append(assignment)
+    # after an import every unit lists the same tasks: each line is written once, and only
+    # the lines a notice shows (listing's first LISTED) are written at all
+    lines: dict[tuple[int, object], str] = {}
+
+    def line(assignment: Assignment) -> str:
+        key = (assignment.task_id, assignment.due_date)
+        if key not in lines:
+            lines[key] = _item(assignment)
+        return lines[key]
+
     audiences = []
     for unit_id, items in units.items():
         items.sort(key=lambda a: (a.task.plan_id, a.task.ref, a.pk))
@@ -53,7 +63,8 @@ def _by_unit(event: str, assignments: list[Assignment], title: str, intro: str, 
         for item in items:
             plans[item.task.plan_id].append(item)
         text = "\n".join(
-            f"工作要点:{group[0].task.plan.title}\n" + listing([_item(a) for a in group])
+            f"工作要点:{group[0].task.plan.title}\n"
+            + listing([line(a) for a in group[:LISTED]], len(group))
             for group in plans.values()
         )
         audiences.append(
