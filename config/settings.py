@@ -161,6 +161,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821 (just set)
     EMAIL_BACKEND = "notify.backends.ReadableConsoleBackend"  # decoded, as a person reads it
+elif EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    EMAIL_BACKEND = "notify.backends.SMTPBackend"  # Django's, each address sanitised once
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="工作要点督办系统 <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
