@@ -176,3 +176,27 @@ def test_contact_forms_show_the_channels_without_deprecation_warnings(client, wo
         unit = client.get(reverse("admin:regions_unit_change", args=[world.czj_unit.pk]))
     assert "钉钉机器人 Webhook" in add and "企业微信机器人 Webhook" in add and "手机" in add
     assert "dingtalk_secret" in unit.content.decode()
+
+
+def test_a_coordinator_onboards_every_unit_of_the_directory_in_one_upload(world):
+    """Every unit of the bundled Taiyuan directory (39: the municipal departments and county
+    governments its notice assigns to), a contact and a unit user each, in one .xlsx; after
+    it nobody is unreachable and each new user has an invitation."""
+    from regions.selectors import region_subtree_q, units_without_channel
+
+    units = list(
+        Unit.objects.filter(region_subtree_q(world.region, prefix="region__"))
+        .order_by("pk")
+        .values_list("pk", "short_name")
+    )
+    assert len(units) == 39
+    assert units_without_channel(pk for pk, _name in units)  # before: some are unreachable
+    rows = []
+    for n, (_pk, name) in enumerate(units):
+        rows.append([name, f"联络员{n}", "联络人", f"139{n:08d}", f"c{n}@example.org", "", "", ""])
+        rows.append([name, f"用户{n}", "单位用户", "", f"u{n}@example.org", "", "", ""])
+    result = contacts_import(user=world.coordinator, data=xlsx_bytes(rows), filename="all.xlsx")
+    assert result.failures == []
+    assert (result.contacts_created, result.users_created) == (len(units), len(units))
+    assert units_without_channel(pk for pk, _name in units) == []
+    assert Invitation.objects.count() == len(units)
