@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
-
 from django.utils import timezone
 
 from core.localtime import chinese_date_text
 from core.spreadsheets import Sheet, xlsx_bytes
+from reporting import officedoc
 from reporting.models import Bulletin
 from reporting.services.bulletins import bulletin_current_figures
 
@@ -47,27 +46,15 @@ def _cn_number(n: int) -> str:
 
 
 def bulletin_docx(bulletin: Bulletin) -> bytes:
-    """A Chinese official layout: title, number, issuer and date, headings, tables."""
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
+    """The layout of GB/T 9704 (`reporting.officedoc`): title, number, headings by level,
+    tables that print; the issuer and date signed at the end."""
     figures = bulletin_current_figures(bulletin)
-    document = docx.Document()
-    style = document.styles["Normal"]
-    style.font.name, style.font.size = "仿宋_GB2312", Pt(14)
-    heading = document.add_paragraph()
-    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = heading.add_run(bulletin.title)
-    run.bold, run.font.size, run.font.name = True, Pt(20), "方正小标宋简体"
-    meta = document.add_paragraph(
-        f"{bulletin.number + '  ' if bulletin.number else ''}"
-        f"{bulletin.plan.issuer or ''}  "
-        f"{chinese_date_text(bulletin.published_at or timezone.now())}"
-    )
-    meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document = officedoc.official_document()
+    officedoc.title(document, bulletin.title)
+    if bulletin.number:
+        officedoc.centered(document, bulletin.number)
     if bulletin.introduction:
-        document.add_paragraph(bulletin.introduction)
+        officedoc.body(document, bulletin.introduction)
     totals = figures["totals"]
     sections = [
         ("总体情况", None),
@@ -76,9 +63,10 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
         ("逾期事项", "overdue"),
     ]
     for index, (name, key) in enumerate(sections, start=1):
-        document.add_heading(f"{_cn_number(index)}、{name}", level=2)
+        officedoc.heading(document, f"{_cn_number(index)}、{name}", 1)
         if key is None:
-            document.add_paragraph(
+            officedoc.body(
+                document,
                 f"统计期间 {figures['start']} 至 {figures['end']},"
                 f"应办结事项 {totals['assignments']} 项,已办结 {totals['done']} 项;"
                 f"截至 {figures['as_of']},逾期未办结 {totals['overdue']} 项。"
@@ -87,15 +75,15 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
                     if figures["did_well"]
                     else ""
                 )
-                + (f"进度滞后的单位:{'、'.join(figures['lagged'])}。" if figures["lagged"] else "")
+                + (f"进度滞后的单位:{'、'.join(figures['lagged'])}。" if figures["lagged"] else ""),
             )
         elif key == "overdue":
             listed = len(figures["overdue"])
             if totals["overdue"] > listed:
-                document.add_paragraph(
-                    f"共 {totals['overdue']} 项,以下列出期限最早的 {listed} 项。"
+                officedoc.body(
+                    document, f"共 {totals['overdue']} 项,以下列出期限最早的 {listed} 项。"
                 )
-            _table(
+            officedoc.table(
                 document,
                 ["单位", "事项", "期限", "逾期工作日", "最近反馈"],
                 [
@@ -110,26 +98,18 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
                 ],
             )
         else:
-            _table(document, RANK_HEADERS, [_rank_row(r, percent=True) for r in figures[key]])
+            officedoc.table(
+                document, RANK_HEADERS, [_rank_row(r, percent=True) for r in figures[key]]
+            )
     if bulletin.conclusion:
-        document.add_heading(f"{_cn_number(len(sections) + 1)}、工作要求", level=2)
-        document.add_paragraph(bulletin.conclusion)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def _table(document, headers: list[str], rows: list[list]) -> None:
-    table = document.add_table(rows=1, cols=len(headers))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = text
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row, strict=True):
-            cell.text = str(value)
-    if not rows:
-        document.add_paragraph("(无)")
+        officedoc.heading(document, f"{_cn_number(len(sections) + 1)}、工作要求", 1)
+        officedoc.body(document, bulletin.conclusion)
+    officedoc.signature(
+        document,
+        bulletin.plan.issuer or "",
+        chinese_date_text(bulletin.published_at or timezone.now()),
+    )
+    return officedoc.docx_bytes(document)
 
 
 def bulletin_xlsx(bulletin: Bulletin) -> bytes:

@@ -361,7 +361,7 @@ def assessment_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
 def implementation_report_view(
     request: HttpRequest, plan_id: int, admin_context: dict
 ) -> HttpResponse:
-    from reporting.services.assessment import implementation_report_docx
+    from reporting.services.implementation_report import implementation_report_docx
 
     may_see_progress(request)
     plan = plans_for_user(request.user).filter(pk=plan_id).select_related("region").first()

@@ -197,10 +197,10 @@ def test_implementation_report_follows_the_plans_structure(client, world, histor
     )
     document = docx.Document(io.BytesIO(response.content))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert headings == ["一、加强公开", "(一) 公开财政预算", "(二) 公开审计结果"]
+    assert headings[:4] == ["一、工作开展情况", "(一)加强公开", "1.公开财政预算", "2.公开审计结果"]
     text = "\n".join(p.text for p in document.paragraphs)
-    assert "【未办结】市财政局" in text  # 一/(一) is not done
-    assert "done" in text  # the accepted report under 一/(二)
+    assert "尚未办结,已逾期" in text  # 一/(一) is not done
+    assert "2026年3月1日,done" in text  # the accepted report under 一/(二)
     county = client.get(
         f"/admin/tasks_app/workplan/{world.plan.pk}/report/",
         {"county": world.county_unit.region_id},

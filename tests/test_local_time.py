@@ -16,8 +16,9 @@ import openpyxl
 import pytest
 import time_machine
 
-from reporting.services.assessment import assessment, implementation_report_docx
+from reporting.services.assessment import assessment
 from reporting.services.bulletins import bulletin_figures
+from reporting.services.implementation_report import implementation_report_docx
 from tasks_app.models import Assignment
 from tasks_app.services import assignments as svc
 
@@ -118,7 +119,7 @@ def test_implementation_report_gives_the_local_done_date(early_report, process_i
     world = early_report
     data = implementation_report_docx(user=world.coordinator, plan=world.plan, unit=world.czj_unit)
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
-    assert "2026-03-02 办结" in text
+    assert "已于2026年3月2日办结" in text
 
 
 def test_assessment_does_not_depend_on_the_process_time_zone(early_report, process_in_utc):

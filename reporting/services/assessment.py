@@ -1,22 +1,21 @@
-"""The yearly assessment (考核) and the implementation report (落实情况报告)."""
+"""The yearly assessment (考核); the implementation report is in `implementation_report`."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, Count, DateField, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 
-from core.localtime import date_text, local_zone
+from core.localtime import local_zone
 from core.spreadsheets import Sheet, xlsx_bytes
-from regions.models import Region, Unit, User
+from regions.models import Region, User
 from regions.selectors import region_subtree_q
 from reporting.models import AssessmentScheme
 from reporting.progress import child_region_of
 from tasks_app.access import assignments_for_user
-from tasks_app.models import Assignment, ProgressReport, Task, WorkPlan
+from tasks_app.models import Assignment
 from tasks_app.selectors import assignments_with_status, today
 from tasks_app.workdays import workdays_between
 
@@ -190,78 +189,3 @@ def assessment_xlsx(counties: list[Score], units: list[Score], *, title: str) ->
         ],
         title=title,
     )
-
-
-def implementation_report_docx(
-    *, user: User, plan: WorkPlan, unit: Unit | None = None, region: Region | None = None
-) -> bytes:
-    """A draft report of what a unit (or every unit of a county) did, item by item, in the
-    plan's own structure: its sections and items as headings, the latest accepted (else
-    latest) report under each, items not done marked."""
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
-    assignments = assignments_for_user(user).filter(task__plan=plan).select_related("unit", "task")
-    if unit is not None:
-        assignments = assignments.filter(unit=unit)
-        who = unit.full_name or unit.short_name
-    else:
-        assignments = assignments.filter(region_subtree_q(region, prefix="unit__region__"))
-        who = region.name
-    by_task: dict[int, list[Assignment]] = {}
-    for a in assignments:
-        by_task.setdefault(a.task_id, []).append(a)
-    reports: dict[int, ProgressReport] = {}
-    for report in (
-        ProgressReport.objects.filter(
-            assignment__in=[a for group in by_task.values() for a in group]
-        )
-        .prefetch_related("evidence")
-        .order_by("created_at", "id")
-    ):
-        current = reports.get(report.assignment_id)
-        if (
-            current is None
-            or report.review_status == "accepted"
-            or current.review_status != "accepted"
-        ):
-            reports[report.assignment_id] = report
-    # the headings above every item concerned, so the report keeps the plan's structure
-    refs = set()
-    tasks = {t.pk: t for t in Task.objects.filter(pk__in=by_task)}
-    for task in tasks.values():
-        parts = task.ref.split("/")
-        refs |= {"/".join(parts[:i]) for i in range(1, len(parts) + 1)}
-    outline = Task.objects.filter(plan=plan, ref__in=refs).order_by("position")
-
-    document = docx.Document()
-    document.styles["Normal"].font.size = Pt(12)
-    title = document.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run(f"{who}关于{plan.title}落实情况的报告(草稿)")
-    run.bold, run.font.size = True, Pt(18)
-    document.add_paragraph(f"根据{plan.doc_number or ''}《{plan.title}》要求,现将落实情况报告如下:")
-    for task in outline:
-        document.add_heading(
-            f"{task.number}{'、' if task.level == 1 else ' '}{task.title}", level=min(task.level, 4)
-        )
-        for a in by_task.get(task.pk, []):
-            report = reports.get(a.pk)
-            status = "" if a.state == Assignment.State.DONE else "【未办结】"
-            head = (
-                f"{status}{a.unit.short_name}:{a.get_state_display()},"
-                f"进度 {a.progress}%,期限 {a.due_date:%Y-%m-%d}"
-            )
-            if a.done_at:
-                head += f",{date_text(a.done_at)} 办结"
-            document.add_paragraph(head)
-            if report:
-                document.add_paragraph(report.text)
-                for evidence in report.evidence.all():
-                    document.add_paragraph(f"佐证材料:{evidence.url or evidence.name}")
-            else:
-                document.add_paragraph("(尚未反馈)")
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
