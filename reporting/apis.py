@@ -78,6 +78,8 @@ def _parse(request, serializer=FilterSerializer) -> tuple[ProgressFilters, objec
         region = user.region if user.region_id else None
     if region is None:
         raise NotFoundError("请指定区划(region)。")
+    if "plan" in data and not plans_for_user(user).filter(pk=data["plan"]).exists():
+        raise NotFoundError("工作要点不存在。")  # another region's plan: not a plan of theirs
     filters = ProgressFilters(
         plan_id=data.get("plan"),
         due_from=data.get("due_from"),

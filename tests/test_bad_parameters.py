@@ -60,6 +60,7 @@ def objects(world, settings, tmp_path):
         "job_id": {"admin:tasks_app_export_job": export.pk}.get,
         "import_job": job.pk,
         "notification_id": _notification(world).pk,
+        "id": world.czj.pk,  # admin:auth_user_password_change, a user's password
     }
 
 

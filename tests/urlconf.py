@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from django.http import QueryDict
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Views the admin site generates for every registered model; the admin's own tests cover
-# those (tests/test_admin_access.py), generated from the admin registry instead.
+# Views the admin site generates for every registered model ("admin:<app>_<model>_change" …,
+# but not the site's own "admin:password_change"); the admin's own tests cover those
+# (tests/test_admin_access.py), generated from the admin registry instead.
 ADMIN_MODEL_VIEWS = ("_changelist", "_add", "_change", "_delete", "_history", "_simple_history")
 
 
@@ -44,14 +45,15 @@ def _walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[Route]:
 def project_routes() -> list[Route]:
     """Every page and endpoint of ours: the URLconf without the admin's generated model views,
     its catch-alls and regular-expression routes."""
+    from django.contrib import admin
+
+    models = tuple(f"admin:{m._meta.app_label}_{m._meta.model_name}_" for m in admin.site._registry)
     routes = []
     for route in _walk(get_resolver().url_patterns):
+        generated = route.name.startswith(models) and route.name.endswith(ADMIN_MODEL_VIEWS)
         if "(?P" in route.route or (
             route.route.startswith("admin/")
-            and (
-                route.name.endswith(ADMIN_MODEL_VIEWS)
-                or route.name in ("admin:", "admin:app_list", "admin:view_on_site")
-            )
+            and (generated or route.name in ("admin:", "admin:app_list", "admin:view_on_site"))
         ):
             continue
         routes.append(route)
