@@ -73,6 +73,7 @@ class Unit(TimeStampedModel):
     position = models.PositiveIntegerField(
         _("排列顺序"),
         default=0,
+        db_default=0,  # rows written without the field (older code) come first, by id
         help_text=_("同一区划内单位的排列顺序(名录中的先后),数字小的在前。"),
     )
 

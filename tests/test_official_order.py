@@ -136,3 +136,33 @@ def test_assessment_page_ranks_equals_in_official_order(client, plan):
     counties, units = tables
     assert counties[:3] == OFFICIAL and len(counties) == 10
     assert units == ["市发改委", "市住建委", "市财政局"]  # all three score 0: equal
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_numbers_existing_units_in_the_order_they_were_loaded():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(target):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([target])
+        return executor.loader.project_state([target]).apps
+
+    before = migrate(("regions", "0005_unit_contact_long_webhooks"))
+    try:
+        region_model, unit_model = (
+            before.get_model("regions", "Region"),
+            before.get_model("regions", "Unit"),
+        )
+        city = region_model.objects.create(code="990100", name="甲市", level="prefecture")
+        county = region_model.objects.create(code="990101", name="乙区", level="county")
+        for region, name in [(city, "市乙局"), (county, "乙区政府"), (city, "市甲局")]:
+            unit_model.objects.create(region=region, short_name=name, kind="department")
+    finally:
+        migrate(("regions", "0006_unit_position"))
+    assert list(Unit.objects.values_list("short_name", "position")) == [
+        ("市乙局", 1),
+        ("市甲局", 2),
+        ("乙区政府", 1),
+    ]

@@ -31,6 +31,7 @@ class Migration(migrations.Migration):
             name="position",
             field=models.PositiveIntegerField(
                 default=0,
+                db_default=0,
                 help_text="同一区划内单位的排列顺序(名录中的先后),数字小的在前。",
                 verbose_name="排列顺序",
             ),
