@@ -43,12 +43,6 @@ def child_regions_in_order(region: Region) -> dict[int, str]:
     )
 
 
-def official_index(keys) -> dict:
-    """Each key's place in an officially ordered sequence of keys: a sort key for rows
-    figured elsewhere (`rank.get(row.key)`)."""
-    return {key: i for i, key in enumerate(keys)}
-
-
 def region_subtree_q(region: Region, *, prefix: str = "") -> Q:
     """A Q matching `region` and everything below it (one SQL condition, no recursion)."""
     q = Q(**{f"{prefix}pk": region.pk})
