@@ -40,7 +40,7 @@ class UnitForm(NormalizedNamesForm):
 
     class Meta:
         model = Unit
-        fields = ["short_name", "full_name", "region", "kind", "is_active"]
+        fields = ["short_name", "full_name", "region", "kind", "position", "is_active"]
 
 
 class UnitGroupForm(NormalizedNamesForm):
@@ -122,7 +122,7 @@ class UnitContactAdmin(ScopedAdmin):
 @admin.register(Unit)
 class UnitAdmin(ScopedAdmin):
     form = UnitForm
-    list_display = ["short_name", "full_name", "kind", "region", "is_active"]
+    list_display = ["short_name", "full_name", "kind", "region", "position", "is_active"]
     list_filter = ["kind", "is_active", "region__level", "region"]
     search_fields = ["short_name", "full_name", "aliases__name", "region__name"]
     autocomplete_fields = ["region"]

@@ -70,11 +70,17 @@ class Unit(TimeStampedModel):
     is_active = models.BooleanField(
         _("在用"), default=True, help_text=_("机构撤并后取消勾选,不再参与集体名称展开。")
     )
+    position = models.PositiveIntegerField(
+        _("排列顺序"),
+        default=0,
+        db_default=0,  # rows written without the field (older code) come first, by id
+        help_text=_("同一区划内单位的排列顺序(名录中的先后),数字小的在前。"),
+    )
 
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
-        ordering = ["region__code", "kind", "short_name"]
+        ordering = ["region__code", "position", "id"]  # official order: regions.selectors
         constraints = [
             models.UniqueConstraint(fields=["region", "short_name"], name="unit_short_name_unique"),
             models.CheckConstraint(

@@ -14,6 +14,35 @@ from regions.models import Alias, Region, Unit, UnitContact, UnitGroup, User
 _MAX_DEPTH = 3
 
 
+# --- official order ------------------------------------------------------------------------
+# Regions in GB/T 2260 code order (小店区 140105, 迎泽区 140106, 杏花岭区 140107 …), units by
+# their region's code, then the directory's own order (`Unit.position`), then as added. Every
+# table, matrix, chart, ledger, bulletin and assessment lists regions and units this way
+# (ranked tables: equal ranks in this order); a region's own units (本级部门及单位), where
+# they are one row, come first.
+
+OWN_UNITS_ROW = "本级部门及单位"
+
+
+def region_order(prefix: str = "") -> list[str]:
+    """order_by() arguments for regions in official order (`prefix`: a path to a region)."""
+    return [f"{prefix}code"]
+
+
+def unit_order(prefix: str = "") -> list[str]:
+    """order_by() arguments for units in official order (`prefix`: a path to a unit, such as
+    "unit__")."""
+    return [f"{prefix}region__code", f"{prefix}position", f"{prefix}id"]
+
+
+def child_regions_in_order(region: Region) -> dict[int, str]:
+    """The direct children of `region` (its counties, for a city), pk → name, in official
+    order (a dict keeps it)."""
+    return dict(
+        Region.objects.filter(parent=region).order_by(*region_order()).values_list("pk", "name")
+    )
+
+
 def region_subtree_q(region: Region, *, prefix: str = "") -> Q:
     """A Q matching `region` and everything below it (one SQL condition, no recursion)."""
     q = Q(**{f"{prefix}pk": region.pk})
@@ -265,7 +294,7 @@ def units_without_channel(unit_ids: Iterable[int]) -> list[Unit]:
     return list(
         Unit.objects.filter(pk__in=unit_ids - reachable)
         .select_related("region")
-        .order_by("region__code", "short_name")
+        .order_by(*unit_order())
     )
 
 

@@ -19,6 +19,7 @@ from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet
 from core.localtime import date_text, minute_text
 from core.spreadsheets import Sheet, csv_write_binary, xlsx_write
 from regions.models import User
+from regions.selectors import unit_order
 from tasks_app.access import assignments_for_user
 from tasks_app.models import Assignment, ProgressReport, Responsibility
 
@@ -42,11 +43,11 @@ PROGRESS_STEPS = 10  # a background export reports its progress this many times 
 
 def ledger_queryset(*, user: User, plan_id: int) -> QuerySet[Assignment]:
     """The plan's assignments the user may see, in the ledger's order (count it to choose
-    between answering now and a background job)."""
+    between answering now and a background job): by item, then units in official order."""
     return (
         assignments_for_user(user)
         .filter(task__plan_id=plan_id)
-        .order_by("task__position", "unit__short_name", "id")
+        .order_by("task__position", *unit_order("unit__"), "id")
     )
 
 

@@ -25,7 +25,13 @@ from django.db.models import (
 from django.utils import timezone
 
 from regions.models import Region, Unit, User
-from regions.selectors import region_subtree_q, units_below
+from regions.selectors import (
+    OWN_UNITS_ROW,
+    child_regions_in_order,
+    region_subtree_q,
+    unit_order,
+    units_below,
+)
 from tasks_app.access import assignments_for_user
 from tasks_app.models import Assignment, Task
 from tasks_app.selectors import assignments_with_status, done_in_time, overdue_q, today
@@ -155,7 +161,7 @@ def _rows(grouped, key: str, names: dict) -> list[Row]:
     return [
         Row(
             key=row[key],
-            name=names.get(row[key], "本级部门及单位"),
+            name=names.get(row[key], OWN_UNITS_ROW),
             **{name: row[name] for name in FIGURES},
         )
         for row in grouped
@@ -166,7 +172,8 @@ def progress_by_region(
     *, user: User, region: Region, filters: ProgressFilters, on: dt.date | None = None
 ) -> list[Row]:
     """Per direct child of `region` (its counties, for a city); units of `region` itself
-    form one row of their own. Three queries: the children's names; the units at or below
+    form one row of their own, the first. In official order (children by code), which the
+    pages re-sort when asked. Three queries: the children's names; the units at or below
     `region`, each with its child; the figures per unit, summed here per child.
 
     The figures' query names the units: PostgreSQL estimates a list of units from its
@@ -174,7 +181,7 @@ def progress_by_region(
     the country's 2,884 whole (in parallel). Joined up the region chain instead, the
     subtree was four ORs it could not estimate: it read the country unit by unit."""
     on = on or today()
-    names = dict(Region.objects.filter(parent=region).values_list("pk", "name"))
+    names = child_regions_in_order(region)
     column = {  # each unit's child of `region` (None: a unit of `region` itself)
         pk: r if r in names else p if p in names else g if g in names else None
         for pk, r, p, g in units_below(region=region)
@@ -193,12 +200,10 @@ def progress_by_region(
         into = sums.setdefault(column[row["unit_id"]], dict.fromkeys(FIGURES, 0))
         for figure in FIGURES:
             into[figure] += row[figure]
-    rows = _rows(({"child": key, **figures} for key, figures in sums.items()), "child", names)
-    rows.sort(key=lambda r: (r.key is None, r.key or 0))
-    # children with no assignments still appear, with zeros
-    present = {r.key for r in rows}
-    rows += [Row(pk, name, 0, 0, 0, 0, 0, 0) for pk, name in names.items() if pk not in present]
-    return sorted(rows, key=lambda r: (r.key is None, -r.completion_rate, r.name))
+    # the region's own units first, then every child (with zeros when it has nothing)
+    zeros = dict.fromkeys(FIGURES, 0)
+    ordered = ([None] if None in sums else []) + list(names)
+    return _rows(({"child": k, **sums.get(k, zeros)} for k in ordered), "child", names)
 
 
 def progress_by_unit(
@@ -218,7 +223,7 @@ def progress_by_unit(
     grouped = (
         queryset.values("unit_id", "unit__short_name")
         .annotate(**FIGURES)
-        .order_by("unit__short_name")
+        .order_by(*unit_order("unit__"))  # official order; the pages re-sort when asked
     )
     return [
         Row(key=row["unit_id"], name=row["unit__short_name"], **{n: row[n] for n in FIGURES})
@@ -258,7 +263,7 @@ def overdue_list(*, user: User, filters: ProgressFilters, on: dt.date | None = N
         .filter(overdue_q(on))
         .select_related("task", "unit")
         .only(*OVERDUE_FIELDS, "unit__short_name")
-        .order_by("due_date", "unit__short_name", "id")
+        .order_by("due_date", *unit_order("unit__"), "id")
     )
 
 
@@ -336,10 +341,12 @@ def plan_matrix(
     }
     keys = {c for _t, c in cells}
     if by == "county":
-        names = dict(Region.objects.filter(parent=region).values_list("pk", "name"))
+        names = child_regions_in_order(region)
     else:
-        names = dict(Unit.objects.filter(pk__in=keys).values_list("pk", "short_name"))
-    columns = sorted(((k, n) for k, n in names.items() if k in keys), key=lambda kv: kv[1])
+        names = dict(
+            Unit.objects.filter(pk__in=keys).order_by(*unit_order()).values_list("pk", "short_name")
+        )
+    columns = [(k, n) for k, n in names.items() if k in keys]  # official order
     tasks = (
         Task.objects.filter(pk__in={t for t, _c in cells})
         .only("id", "ref", "title", "position")  # what the matrix shows (not the text)

@@ -15,6 +15,7 @@ from core.params import ModelChoiceField, bad_query, query_form
 from core.spreadsheets import XLSX_TYPE
 from regions.access import is_regional
 from regions.models import Region, Unit
+from regions.selectors import unit_order
 from reporting.progress import (
     ProgressFilters,
     overdue_list,
@@ -142,18 +143,22 @@ def _filters(form: ProgressForm, user) -> tuple[ProgressFilters, Region]:
     return filters, region
 
 
-SORTS = {
-    "completion": lambda r: (-r.completion_rate, r.name),
-    "on_time": lambda r: (-r.on_time_rate, r.name),
-    "overdue": lambda r: (-r.overdue, r.name),
-    "total": lambda r: (-r.total, r.name),
+SORTS = {  # equal rows keep the official order they come in (the sort is stable)
+    "completion": lambda r: -r.completion_rate,
+    "on_time": lambda r: -r.on_time_rate,
+    "overdue": lambda r: -r.overdue,
+    "total": lambda r: -r.total,
     "name": lambda r: r.name,
 }
 
 
 def _sorted(rows, form: ProgressForm) -> list:
-    """Rows in the order the page's column headers ask for (completion rate by default)."""
-    return sorted(rows, key=SORTS.get(form.cleaned_data.get("sort") or "", SORTS["completion"]))
+    """Rows in the order the page's column headers ask for; by default as they come, in
+    official order. The region's own units' row (no key) stays first whatever the sort."""
+    sort = SORTS.get(form.cleaned_data.get("sort") or "")
+    if sort is None:
+        return list(rows)
+    return sorted(rows, key=lambda r: (r.key is not None, sort(r)))
 
 
 def _bars(rows) -> list[dict]:
@@ -367,11 +372,7 @@ def implementation_report_view(
     plan = plans_for_user(request.user).filter(pk=plan_id).select_related("region").first()
     if plan is None:
         raise Http404
-    units = (
-        Unit.objects.filter(assignments__task__plan=plan)
-        .distinct()
-        .order_by("region__code", "short_name")
-    )
+    units = Unit.objects.filter(assignments__task__plan=plan).distinct().order_by(*unit_order())
     counties = Region.objects.filter(parent=plan.region).order_by("code")
     form = query_form(ReportForm, request, units=units, counties=counties)
     if form.errors:

@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import ApplicationError, NotFoundError
 from regions.models import Region, Unit, UnitGroup, User
-from regions.selectors import region_subtree, units_without_channel, unreachable_warning
+from regions.selectors import (
+    region_subtree,
+    unit_order,
+    units_without_channel,
+    unreachable_warning,
+)
 from tasks_app.access import is_coordinator
 from tasks_app.models import ImportJob
 from tasks_app.parsing.clauses import COLLECTIVE, split_units
@@ -196,7 +201,7 @@ def import_review_view(request: HttpRequest, job_id: int, admin_context: dict) -
             list(
                 Unit.objects.filter(region__in=region_subtree(region=job.region), is_active=True)
                 .select_related("region")
-                .order_by("region__code", "short_name")[:_MAX_UNIT_CHOICES]
+                .order_by(*unit_order())[:_MAX_UNIT_CHOICES]
             )
             if needs_choice
             else []

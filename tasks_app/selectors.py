@@ -26,6 +26,7 @@ from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from regions.models import Unit, User
+from regions.selectors import unit_order
 from tasks_app.access import assignments_for_user
 from tasks_app.models import Assignment, ExtensionRequest, ProgressReport, ReportCycle, Task
 from tasks_app.workdays import add_workdays
@@ -365,5 +366,5 @@ def lead_unit_view(assignment: Assignment, user: User) -> QuerySet[Assignment] |
         assignments_with_status(Assignment.objects.filter(task_id=assignment.task_id))
         .exclude(pk=assignment.pk)
         .select_related("unit")
-        .order_by("unit__short_name")
+        .order_by(*unit_order("unit__"))
     )

@@ -74,12 +74,17 @@ def reference_assessment(*, user, region, year, on):
             s.overdue_workdays += late
             s.returned += returns
             s.missed += bool(missed)
+    # equal scores in official order: counties by code, units by their directory position
+    official = list(Region.objects.order_by("code").values_list("name", flat=True))
+    official += Unit.objects.order_by("region__code", "position", "id").values_list(
+        "short_name", flat=True
+    )
     ranked = []
     for table in (by_county, by_unit):
         scores = [s for s in table.values() if s.assignments]
         for s in scores:
             _score(s, scheme)
-        scores.sort(key=lambda s: (-s.score, s.name))
+        scores.sort(key=lambda s: (-s.score, official.index(s.name)))
         for i, s in enumerate(scores, start=1):
             s.rank = i
         ranked.append(scores)

@@ -39,7 +39,7 @@ def old_ledger_rows(*, user, plan_id) -> list[list]:
         .filter(task__plan_id=plan_id)
         .select_related("task", "unit")
         .annotate(last_report_text=Subquery(latest.values("text")[:1]))
-        .order_by("task__position", "unit__short_name")
+        .order_by("task__position", "unit__region__code", "unit__position", "unit__id")
     )
     names: dict[tuple[int, str], list[str]] = {}
     for task_id, role, name in (

@@ -298,7 +298,11 @@ def units_load_csv(*, data: bytes) -> LoadSummary:
         unit, created = Unit.objects.update_or_create(
             region=region,
             short_name=short_name,
-            defaults={"full_name": normalize_name(row.get("full_name", "")), "kind": kind},
+            defaults={
+                "full_name": normalize_name(row.get("full_name", "")),
+                "kind": kind,
+                "position": line_no - 1,  # the file's order is the directory's order
+            },
         )
         if created:
             summary.units_created += 1

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from core.localtime import local_zone
 from core.spreadsheets import Sheet, xlsx_bytes
 from regions.models import Region, User
-from regions.selectors import region_subtree_q
+from regions.selectors import child_regions_in_order, region_subtree_q
 from reporting.models import AssessmentScheme
 from reporting.progress import child_region_of
 from tasks_app.access import assignments_for_user
@@ -90,6 +90,7 @@ def _grouped(user: User, region: Region, year: int, on: dt.date):
             child=child_region_of(region),
             own_unit=Case(When(own, then=F("unit_id")), output_field=IntegerField()),
             own_name=Case(When(own, then=F("unit__short_name")), output_field=CharField()),
+            own_place=Case(When(own, then=F("unit__position")), output_field=IntegerField()),
             finished=finished,
             until=until,
         )
@@ -97,7 +98,7 @@ def _grouped(user: User, region: Region, year: int, on: dt.date):
             late_due=Case(When(until__gt=F("due_date"), then=F("due_date"))),
             late_until=Case(When(until__gt=F("due_date"), then=F("until"))),
         )
-        .values_list("child", "own_unit", "own_name", "late_due", "late_until")
+        .values_list("child", "own_unit", "own_name", "own_place", "late_due", "late_until")
         .annotate(
             n=Count("id"),
             done=Count("id", filter=Q(state=Assignment.State.DONE)),
@@ -114,17 +115,20 @@ def assessment(
 ) -> tuple[list[Score], list[Score]]:
     """Scores per county (the region's children) and per unit of the region itself, for
     the assignments due in `year`, ranked. One query for the figures (aggregated in SQL);
-    the working days of lateness are counted per group of late ones."""
+    the working days of lateness are counted per group of late ones. Equal scores (and the
+    order of anything listed unranked) follow the official order."""
     on = on or today()
     scheme = scheme_for(region, year)
     rows = _grouped(user, region, year, on)
-    counties = dict(Region.objects.filter(parent=region).values_list("pk", "name"))
+    counties = child_regions_in_order(region)
     by_county: dict[int, Score] = {pk: Score(name) for pk, name in counties.items()}
     by_unit: dict[int, Score] = {}
-    for child, unit_id, unit_name, due, until, n, done, on_time, returned, missed in rows:
+    unit_places: dict[int, tuple[int, int]] = {}  # the region's own units' official order
+    for child, unit_id, unit_name, place, due, until, n, done, on_time, returned, missed in rows:
         targets = [by_county[child]] if child in by_county else []
         if unit_id is not None:
             targets.append(by_unit.setdefault(unit_id, Score(unit_name)))
+            unit_places[unit_id] = (place, unit_id)
         late = n * workdays_between(due, until) if until else 0
         for s in targets:
             s.assignments += n
@@ -133,12 +137,13 @@ def assessment(
             s.overdue_workdays += late
             s.returned += returned
             s.missed += missed
+    by_unit = {pk: by_unit[pk] for pk in sorted(by_unit, key=unit_places.__getitem__)}
     ranked = []
-    for table in (by_county, by_unit):
+    for table in (by_county, by_unit):  # each in official order: the sort below is stable
         scores = [s for s in table.values() if s.assignments]
         for s in scores:
             _score(s, scheme)
-        scores.sort(key=lambda s: (-s.score, s.name))
+        scores.sort(key=lambda s: -s.score)
         for i, s in enumerate(scores, start=1):
             s.rank = i
         ranked.append(scores)

@@ -14,6 +14,7 @@ from core.errors import ApplicationError, NotFoundError
 from core.localtime import date_text
 from core.queue import queue_task
 from regions.models import Unit, User
+from regions.selectors import OWN_UNITS_ROW, child_regions_in_order, unit_order
 from reporting.models import Bulletin, BulletinDelivery
 from reporting.progress import FIGURE_FLAGS, FIGURES, Row, child_region_of
 from tasks_app.access import plans_for_user, require_coordinator
@@ -26,11 +27,16 @@ OVERDUE_LISTED = 500
 
 
 def _rows(grouped, key: str, names: dict) -> list[dict]:
+    """Ranked; equal ones in official order (the order of `names`)."""
+    place = {k: i for i, k in enumerate(names)}
     rows = [
-        Row(key=r[key], name=names.get(r[key], "本级部门及单位"), **{n: r[n] for n in FIGURES})
+        Row(key=r[key], name=names.get(r[key], OWN_UNITS_ROW), **{n: r[n] for n in FIGURES})
         for r in grouped
     ]
-    ranked = sorted(rows, key=lambda r: (-r.completion_rate, -r.on_time_rate, r.overdue, r.name))
+    ranked = sorted(
+        rows,
+        key=lambda r: (-r.completion_rate, -r.on_time_rate, r.overdue, place.get(r.key, -1)),
+    )
     return [{**r.as_dict(), "rank": i} for i, r in enumerate(ranked, start=1)]
 
 
@@ -45,8 +51,6 @@ def bulletin_figures(
         on=on,
         flags=FIGURE_FLAGS,
     )
-    from regions.models import Region
-
     counties = _rows(
         due.annotate(child=child_region_of(plan.region))
         .filter(child__isnull=False)
@@ -54,19 +58,23 @@ def bulletin_figures(
         .annotate(**FIGURES)
         .order_by(),
         "child",
-        dict(Region.objects.filter(parent=plan.region).values_list("pk", "name")),
+        child_regions_in_order(plan.region),
     )
     units = _rows(
         due.filter(unit__region=plan.region).values("unit_id").annotate(**FIGURES).order_by(),
         "unit_id",
-        dict(Unit.objects.filter(region=plan.region).values_list("pk", "short_name")),
+        dict(
+            Unit.objects.filter(region=plan.region)
+            .order_by(*unit_order())
+            .values_list("pk", "short_name")
+        ),
     )
     overdue_items = (  # the overdue condition itself, and only the fields listed
         Assignment.objects.filter(task__plan=plan, due_date__lte=end)
         .filter(overdue_q(on))
         .select_related("unit", "task")
         .only("due_date", "last_report_at", "unit__short_name", "task__ref", "task__title")
-        .order_by("due_date", "unit__short_name", "id")
+        .order_by("due_date", *unit_order("unit__"), "id")
     )
     overdue = [
         {

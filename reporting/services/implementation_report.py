@@ -18,7 +18,7 @@ from django.db.models import Case, Value, When
 
 from core.localtime import chinese_date_text
 from regions.models import Region, Unit, User
-from regions.selectors import region_subtree_q
+from regions.selectors import region_subtree_q, unit_order
 from reporting import officedoc
 from tasks_app.access import assignments_for_user
 from tasks_app.models import Assignment, ProgressReport, Task, WorkPlan
@@ -85,7 +85,7 @@ def implementation_report_data(
             on_time=Case(When(done_in_time(), then=Value(True)), default=Value(False)),
         )
         .select_related("unit", "task")
-        .order_by("task__position", "unit__region__code", "unit__short_name", "id")
+        .order_by("task__position", *unit_order("unit__"))
     )
     items = {
         a.pk: Item(assignment=a, overdue=bool(a.is_overdue), on_time=bool(a.on_time))
