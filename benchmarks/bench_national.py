@@ -14,9 +14,10 @@ county government a contact mailbox, and creates a coordinator of each province.
    first day and re-run the same day: time and queries ("constant" when its reminder INSERTs
    are not batches that grow with the rows), against the same rules written as one raw
    `INSERT … SELECT` per rule, the two digest inserts and the two reads, rolled back;
-2. SEND reminders (`notify.mails.reminders_send`) to an SMTP sink (aiosmtpd in a child
-   process, accepting and discarding), against `send_mass_mail` of the same subjects,
-   bodies and recipients (text only) through the same sink: mails per second;
+2. SEND reminders (`notify.mails.reminders_send`, through the SMTP backend the settings
+   deploy) to an SMTP sink (aiosmtpd in a child process, accepting and discarding), against
+   Django's `send_mass_mail` of the same subjects, bodies and recipients (text only) through
+   the same sink: mails per second (benchmarks/national/smtp_sink.py);
 3.–8. pages and the API served by gunicorn (config/gunicorn.conf.py, WEB_WORKERS=2 sync
    workers, DEBUG off, production settings; Redis for the cache when REDIS_URL is set),
    signed in through /admin/login/ as the national coordinator (the province one for the

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import time
 
-from django.core.mail import get_connection, send_mass_mail
 from django.db import connection, transaction
 from django.test.utils import (
     CaptureQueriesContext,
-    override_settings,
 )
 from django.utils import timezone, translation
 
 from benchmarks.national.config import (
-    PY,
-    ROOT,
     SEND,
     SWEEP_DAY,
 )
 from benchmarks.national.measure import Table, timed, yes
-from benchmarks.national.procs import SINK, free_port
 from benchmarks.national.raw_sql import (
     DIGEST_COORDINATORS,
     DIGEST_UNITS,
@@ -29,6 +23,7 @@ from benchmarks.national.raw_sql import (
     PENDING_DIGESTS,
     REMINDER_INSERT,
 )
+from benchmarks.national.smtp_sink import against_plain_django
 from notify.mails import ReminderMail, reminders_send
 from notify.models import Digest, MailLog, Reminder
 from notify.services.sweep import Policy, reminders_sweep
@@ -202,48 +197,16 @@ def send_rows(table: Table, reminder_ids: list[int]) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)[:SEND]
     )
-    port = free_port()
-    sink = subprocess.Popen(
-        [PY, "-c", SINK, str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    run = against_plain_django(
+        lambda: reminders_send(ids),
+        lambda: MailLog.objects.filter(reminder_id__in=ids).values_list(
+            "subject", "body", "recipients"
+        ),
+        lambda: same_messages(ids),
     )
-    received = "?"
-    try:
-        if sink.stdout.readline().strip() != "READY":
-            raise RuntimeError("the SMTP sink did not start")
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=port,
-            EMAIL_HOST_USER="",
-            EMAIL_HOST_PASSWORD="",
-            EMAIL_USE_TLS=False,
-            EMAIL_USE_SSL=False,
-            EMAIL_TIMEOUT=60,
-        ):
-            send_s, failed = timed(lambda: reminders_send(ids))
-            sent = Reminder.objects.filter(pk__in=ids, sent_at__isnull=False).count()
-            messages = [
-                (subject, body, "noreply@example.gov.cn", recipients.split(", "))
-                for subject, body, recipients in MailLog.objects.filter(
-                    reminder_id__in=ids
-                ).values_list("subject", "body", "recipients")
-            ]
-            plain_s, plain_n = timed(lambda: send_mass_mail(messages, fail_silently=False))
-            same = same_messages(ids)
-            with get_connection() as smtp:
-                same_s, same_n = timed(lambda: smtp.send_messages(same))
-    finally:
-        sink.terminate()
-        try:
-            out, _err = sink.communicate(timeout=30)
-            received = out.split("RECEIVED", 1)[1].strip() if "RECEIVED" in out else "?"
-        except subprocess.TimeoutExpired:
-            sink.kill()
-            sink.wait()
+    sent = Reminder.objects.filter(pk__in=ids, sent_at__isnull=False).count()
+    send_s, failed, received = run.send_s, run.failed, run.received
+    plain_s, plain_n, same_s, same_n = run.plain_s, run.plain_n, run.same_s, run.same_n
     rate, plain_rate = sent / send_s, plain_n / plain_s
     table.add(
         f"2. send {len(ids):,} reminders to an SMTP sink",
