@@ -9,9 +9,21 @@ from __future__ import annotations
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from rest_framework import serializers
 
 ID_MAX = 2**63 - 1  # the largest id a 64-bit primary key holds (PostgreSQL and SQLite)
+
+
+def posted_next(request: HttpRequest, default: str = "") -> str:
+    """The page a form says to return to (its POSTed `next`) when it is on this site, else
+    `default`: never a redirect elsewhere."""
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return default
 
 
 def is_id(value) -> bool:

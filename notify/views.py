@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
+from core.params import posted_next
 from notify.forms import PreferenceForm
 from notify.selectors import notifications_for_user, unread_count
 from notify.services.comments import comment_create
@@ -84,9 +85,5 @@ def comment_post(request, assignment_id: int):
         raise PermissionDenied(exc.message) from exc
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = reverse("assignment_detail", args=[assignment_id])
+    back = posted_next(request, reverse("assignment_detail", args=[assignment_id]))
     return redirect(f"{back}#comments")

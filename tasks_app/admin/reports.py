@@ -8,7 +8,6 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
@@ -16,6 +15,7 @@ from core.admin import (
     ScopedTabularInline,
 )
 from core.errors import ApplicationError
+from core.params import posted_next
 from tasks_app import access
 from tasks_app.models import (
     Evidence,
@@ -85,11 +85,7 @@ def reason_action(
     `apply(ids, comment)` returns (done, problems); their messages are shown on the list, or
     on the page the action was started from (a safe `next` in the POST: the overdue list, the
     matrix, an assignment's page)."""
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = ""
+    back = posted_next(request)
 
     if "apply" in request.POST:
         form = form_class(request.POST)
