@@ -8,14 +8,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.admin import may_write
-from reporting.progress import matrix_overdue_ids
+from core.params import posted_next
+from reporting.progress import matrix_overdue
 from reporting.views import may_see_progress
 from tasks_app.access import assignments_for_user, plans_for_user
 from tasks_app.admin.reports import ChaseForm
 from tasks_app.models import Assignment
+
+CHASE_MAX = 2000  # items one confirmation page lists (a national matrix holds 154,628 overdue)
 
 
 def chase_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
@@ -25,9 +27,7 @@ def chase_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
     may_see_progress(request)
     if not may_write(request.user):
         raise PermissionDenied
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("admin:tasks_app_progress_overdue")
+    back = posted_next(request, reverse("admin:tasks_app_progress_overdue"))
     if request.method != "POST":
         return redirect(back)
     visible = assignments_for_user(request.user).exclude(state=Assignment.State.DONE)
@@ -36,7 +36,7 @@ def chase_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
         plan = plans_for_user(request.user).filter(pk=plan_id).select_related("region").first()
         if plan is None:
             raise Http404
-        ids = matrix_overdue_ids(
+        ids = matrix_overdue(
             user=request.user,
             plan_id=plan.pk,
             region=plan.region,
@@ -49,12 +49,17 @@ def chase_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
         visible.filter(pk__in=ids)
         .select_related("task", "unit")
         .order_by("unit_id", "task__position", "pk")
-        if ids
-        else visible.none()
     )
     count = chosen.count()
     if not count:
         messages.warning(request, "请先勾选要催办的事项(已办结的不催办)。")
+        return redirect(back)
+    if count > CHASE_MAX:  # the confirmation lists each item: a page a person can read
+        messages.warning(
+            request,
+            f"所选共 {count} 项事项,一次最多催办 {CHASE_MAX} 项:请少选几列,"
+            "或在逾期事项列表中分批催办。",
+        )
         return redirect(back)
     return render(
         request,

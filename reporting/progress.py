@@ -367,7 +367,7 @@ def plan_matrix(
     return Matrix(columns=columns, rows=rows, column_totals=totals)
 
 
-def matrix_overdue_ids(
+def matrix_overdue(
     *,
     user: User,
     plan_id: int,
@@ -375,14 +375,14 @@ def matrix_overdue_ids(
     by: str,
     columns: list[int],
     on: dt.date | None = None,
-) -> list[int]:
-    """The overdue assignments of the plan in the matrix's `columns` (counties or units)
-    that `user` may see: what a bulk 催办 from the matrix chases. One query."""
+) -> QuerySet:
+    """The ids of the overdue assignments of the plan in the matrix's `columns` (counties or
+    units) that `user` may see — what a bulk 催办 from the matrix chases — as a subquery."""
     column = child_region_of(region) if by == "county" else F("unit_id")
-    return list(
+    return (
         _scoped(user, ProgressFilters(plan_id=plan_id), on or today(), flags=("is_overdue",))
         .annotate(column=column)
         .filter(column__in=columns, is_overdue=True)
-        .order_by("unit_id", "task__position", "pk")
-        .values_list("pk", flat=True)
+        .order_by()
+        .values("pk")
     )

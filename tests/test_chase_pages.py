@@ -156,3 +156,28 @@ def test_a_leader_is_offered_no_chase_and_refused_one(client, overdue):
     assert 'id="chase"' not in page
     assert client.post(CHASE, {"_selected_action": [w.czj_own.pk]}).status_code == 403
     assert not Notice.objects.filter(event="chased").exists()
+
+
+def test_out_of_range_ids_are_dropped_not_a_500(client, overdue):
+    w = overdue
+    client.force_login(w.coordinator)
+    huge = "9" * 30
+    picked = client.post(CHASE, {"_selected_action": [w.czj_own.pk, huge]})
+    assert picked.status_code == 200 and list(picked.context["objects"]) == [w.czj_own]
+    columns = client.post(CHASE, {"plan": w.plan.pk, "by": "unit", "column": [huge]}, follow=True)
+    assert "请先勾选要催办的事项" in columns.content.decode()
+    assert client.post(CHASE, {"plan": huge, "column": [w.czj_unit.pk]}).status_code == 404
+
+
+def test_too_many_items_at_once_are_refused_with_a_reason(client, overdue, monkeypatch):
+    from reporting import chase
+
+    monkeypatch.setattr(chase, "CHASE_MAX", 1)
+    client.force_login(overdue.coordinator)
+    answer = client.post(
+        CHASE,
+        {"_selected_action": [overdue.czj_own.pk, overdue.county_own.pk]},
+        follow=True,
+    )
+    assert "一次最多催办 1 项" in answer.content.decode()
+    assert "reason_action" not in str(answer.templates[0].name)
