@@ -73,7 +73,7 @@ class Unit(TimeStampedModel):
     position = models.PositiveIntegerField(
         _("排列顺序"),
         default=0,
-        db_default=0,  # rows written without the field (older code) come first, by id
+        db_default=0,  # rows written without the field (older code, bulk_create) come first
         help_text=_("同一区划内单位的排列顺序(名录中的先后),数字小的在前。"),
     )
 
@@ -91,6 +91,14 @@ class Unit(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.short_name
+
+    def save(self, *args, **kwargs) -> None:
+        """A unit added without a place (by hand, by an import's "new unit", a government
+        made for its region) goes after its region's units, not before them all."""
+        if self._state.adding and not self.position:
+            last = Unit.objects.filter(region_id=self.region_id).aggregate(m=models.Max("position"))
+            self.position = (last["m"] or 0) + 1
+        super().save(*args, **kwargs)
 
 
 class RobotAddresses(models.Model):

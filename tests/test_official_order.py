@@ -166,3 +166,16 @@ def test_the_migration_numbers_existing_units_in_the_order_they_were_loaded():
         ("市甲局", 2),
         ("乙区政府", 1),
     ]
+
+
+def test_a_unit_added_later_goes_after_its_regions_units(world):
+    from regions.models import Unit
+    from regions.selectors import unit_order
+
+    added = Unit.objects.create(region=world.region, short_name="市新设局", kind="department")
+    in_order = list(
+        Unit.objects.filter(region=world.region)
+        .order_by(*unit_order())
+        .values_list("short_name", flat=True)
+    )
+    assert in_order[-1] == "市新设局" and added.position > 1
