@@ -130,14 +130,14 @@ class BulletinAdmin(HistoryScopedAdmin):
         """Before a draft is published: the units it would go to that nobody can be told
         through (a warning; publishing is not blocked)."""
         from regions.selectors import units_without_channel, unreachable_warning
-        from reporting.services.bulletins import bulletin_unit_ids
+        from reporting.services.bulletins import bulletin_units
 
         bulletin = (
             self.get_queryset(request).filter(pk=object_id).first() if is_id(object_id) else None
         )
         if bulletin is None or bulletin.status != Bulletin.Status.DRAFT:
             return
-        warning = unreachable_warning(units_without_channel(bulletin_unit_ids(bulletin)))
+        warning = unreachable_warning(units_without_channel(bulletin_units(bulletin)))
         if warning:
             self.message_user(request, warning, messages.WARNING)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core.errors import ApplicationError, NotFoundError
@@ -110,12 +110,11 @@ def bulletin_figures(
     }
 
 
-def bulletin_unit_ids(bulletin: Bulletin) -> list[int]:
-    """The units a bulletin goes to once published: those with assignments in its plan."""
-    return list(
-        Unit.objects.filter(assignments__task__plan=bulletin.plan_id)
-        .distinct()
-        .values_list("pk", flat=True)
+def bulletin_units(bulletin: Bulletin) -> QuerySet[Unit]:
+    """The units a bulletin goes to once published: those with assignments in its plan (a
+    semi-join, not a DISTINCT over the plan's assignments)."""
+    return Unit.objects.filter(
+        Exists(Assignment.objects.filter(unit=OuterRef("pk"), task__plan=bulletin.plan_id))
     )
 
 
