@@ -34,18 +34,18 @@ class DeliveryKind(TrackedRows):
     def build(self, delivery: Delivery) -> Outgoing:
         notice = delivery.notice
         link = settings.SITE_URL.rstrip("/") + notice.link
-        if delivery.channel == Channel.EMAIL:
+        event = self.events.get(notice.event, notice.event)
+        if delivery.channel == Channel.EMAIL:  # the subject names the event: 【催办】…
             context = {
-                "event": self.events.get(notice.event, notice.event),
+                "event": event,
                 "title": notice.title,
                 "text": notice.text,
                 "link": link,
             }
             message = self.renderer.mail(context, [delivery.address])
             return Outgoing(message, region_id=notice.region_id, kind=notice.event)
-        post = Post(
-            delivery.channel, delivery.address, delivery.secret, notice.title, notice.text, link
-        )
+        title = f"{event}:{notice.title}"  # a robot's or a phone's message names it too
+        post = Post(delivery.channel, delivery.address, delivery.secret, title, notice.text, link)
         return Outgoing(post, region_id=notice.region_id, kind=notice.event)
 
 

@@ -90,12 +90,14 @@ def test_each_channel_gets_one_signed_message_and_only_once(world, endpoints):
         assert len(endpoint.requests) == 1, name
         assert endpoint.requests[0]["problem"] == "", name
     ding = endpoints["dingtalk"].requests[0]["json"]["markdown"]
+    assert ding["title"] == "催办:你单位有 1 项事项请抓紧办理"  # the event named once
     assert "本周内反馈" in ding["text"] and "http://example.test:8123/tasks/" in ding["text"]
     assert "本周内反馈" in endpoints["wecom"].requests[0]["json"]["markdown"]["content"]
     sms = endpoints["sms"].requests[0]["json"]
     assert sms["phone"] == "13800000000" and sms["text"].startswith("【政务公开办】催办")
     (message,) = mail.outbox
     assert message.to == ["contact@example.org"] and "本周内反馈" in message.body
+    assert message.subject == "【催办】你单位有 1 项事项请抓紧办理"  # the event named once
     assert not Delivery.objects.filter(sent_at__isnull=True).exists()
 
 

@@ -86,7 +86,7 @@ def assigned(*, plan, assignments, actor) -> None:
 
 def chased(*, assignments, message, actor) -> None:
     intro = f"督办意见:{message}\n" if message else ""
-    _by_unit(Event.CHASED, list(assignments), "催办:你单位有 {n} 项事项请抓紧办理", intro, actor)
+    _by_unit(Event.CHASED, list(assignments), "你单位有 {n} 项事项请抓紧办理", intro, actor)
 
 
 def claim_reviewed(*, report, assignment, accepted, comment, actor) -> None:
