@@ -78,37 +78,32 @@ def target_class(target: Target) -> str:
     )[0]
 
 
-@dataclass(frozen=True)
-class Place:
-    """A region of the subtree and the prefixes a name uses for it (“小店区”, “小店”)."""
+class Places:
+    """The regions of the subtree and the prefixes a name uses for them (“小店区”, “小店”),
+    indexed by their first character (a province has thousands of them)."""
 
-    region_id: int
-    prefixes: tuple[str, ...]
-
-
-def _places(regions: Iterable[Region]) -> list[Place]:
-    places = []
-    for region in regions:
-        prefixes = {region.name}
-        if len(region.name) > 2 and region.name[-1] in "市县区旗":
-            prefixes.add(region.name[:-1])
-        places.append(Place(region.pk, tuple(sorted(prefixes, key=len, reverse=True))))
-    return places
+    def __init__(self, regions: Iterable[Region]) -> None:
+        self.by_first: dict[str, list[tuple[str, int]]] = {}
+        for region in regions:
+            prefixes = {region.name}
+            if len(region.name) > 2 and region.name[-1] in "市县区旗":
+                prefixes.add(region.name[:-1])
+            for prefix in prefixes:
+                self.by_first.setdefault(prefix[:1], []).append((prefix, region.pk))
 
 
-def name_place(name: str, places: list[Place], home: int) -> tuple[int, str]:
+def name_place(name: str, places: Places, home: int) -> tuple[int, str]:
     """The region a name points at and the prefix that says so; the home region otherwise."""
     best: tuple[int, str] = (home, "")
-    for place in places:
-        for prefix in place.prefixes:
-            if name.startswith(prefix) and len(prefix) > len(best[1]):
-                best = (place.region_id, prefix)
+    for prefix, region_id in places.by_first.get(name[:1], ()):
+        if name.startswith(prefix) and len(prefix) > len(best[1]):
+            best = (region_id, prefix)
     if not best[1] and name[:1] in PLACE_PREFIXES:
         return home, name[:1]
     return best
 
 
-def name_core(name: str, places: list[Place], home: int) -> str:
+def name_core(name: str, places: Places, home: int) -> str:
     """The name without the place it starts with and the class word it ends with."""
     _region, prefix = name_place(name, places, home)
     core = name[len(prefix) :]
@@ -132,11 +127,13 @@ def rank_suggestions(
     *,
     name: str,
     known: list[tuple[str, Target]],
-    places: list[Place],
+    places: Places,
     home: int,
     limit: int = 5,
+    cores: list[str] | None = None,
 ) -> list[Suggestion]:
-    """The best `limit` targets for one name, ranked as the module says."""
+    """The best `limit` targets for one name, ranked as the module says. `cores` (the
+    known names' `name_core`s) may be computed once for many names."""
     if not known:
         return []
     wanted = normalize_name(name)
@@ -144,7 +141,8 @@ def rank_suggestions(
     region_id, _prefix = name_place(wanted, places, home)
     core = name_core(wanted, places, home)
     names = [n for n, _t in known]
-    cores = [name_core(n, places, home) for n in names]
+    if cores is None:
+        cores = [name_core(n, places, home) for n in names]
     best: dict[tuple[str, int], tuple[float, Target]] = {}
     for query, choices in ((wanted, names), (core, cores)):
         if not query:
@@ -195,8 +193,11 @@ def directory_rank_suggestions(
     if not names:
         return {}
     known = directory_known_names(region=region)
-    places = _places(region_subtree(region=region))
+    places = Places(region_subtree(region=region))
+    cores = [name_core(n, places, region.pk) for n, _t in known]
     return {
-        name: rank_suggestions(name=name, known=known, places=places, home=region.pk, limit=limit)
+        name: rank_suggestions(
+            name=name, known=known, places=places, home=region.pk, limit=limit, cores=cores
+        )
         for name in names
     }
