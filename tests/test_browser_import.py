@@ -30,6 +30,7 @@ def test_upload_map_a_name_remove_a_chip_and_confirm(live_server, chromium, tmp_
     region = Region.objects.get(code="140100")
     user_upsert(username="coord", password="pw-123456", role="coordinator", region=region)
     audit = Unit.objects.get(region=region, short_name="市审计局")
+    env = Unit.objects.get(region=region, short_name="市环保局")
     source = tmp_path / "plan.txt"
     source.write_text(DOC, encoding="utf-8")
 
@@ -37,23 +38,24 @@ def test_upload_map_a_name_remove_a_chip_and_confirm(live_server, chromium, tmp_
         browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            shown = review_in_browser(page, live_server.url, region.pk, source, audit.pk)
+            shown = review_in_browser(page, live_server.url, region.pk, source, audit.pk, env.pk)
         finally:
             browser.close()
 
     plan = WorkPlan.objects.get()
     created = Assignment.objects.filter(task__plan=plan)
-    assert created.count() == shown == 3
+    assert created.count() == shown == 4
     assert sorted(
         created.filter(task__ref="一/(一)").values_list("unit__short_name", flat=True)
     ) == [
         "市审计局",
         "市财政局",
     ]
-    assert list(created.filter(task__ref="一/(二)").values_list("unit_id", flat=True)) == [audit.pk]
+    second = created.filter(task__ref="一/(二)").values_list("unit_id", flat=True)
+    assert sorted(second) == sorted([audit.pk, env.pk])
 
 
-def review_in_browser(page, url: str, region_id: int, source, audit_id: int) -> int:
+def review_in_browser(page, url: str, region_id: int, source, audit_id: int, env_id: int) -> int:
     page.goto(f"{url}/admin/login/")
     page.fill("#id_username", "coord")
     page.fill("#id_password", "pw-123456")
@@ -92,6 +94,14 @@ def review_in_browser(page, url: str, region_id: int, source, audit_id: int) -> 
     with page.expect_navigation():
         chip.locator("button.chip-remove").click()
     assert page.locator("#row-1 li.chip", has_text="市民政局").count() == 0
+    assert page.locator("#row-1 li.chip").count() == 2
+
+    # add 市环保局 to (二) from the directory list; Enter saves (it does not press a chip's ×)
+    add = page.locator("#row-2 input[list=unit-directory]")
+    add.fill(f"市环保局 · 太原市 #{env_id}")
+    with page.expect_navigation():
+        add.press("Enter")
+    assert page.locator("#row-2 li.chip").count() == 2
     assert page.locator("#row-1 li.chip").count() == 2
 
     total = int(re.search(r"将创建 (\d+) 个", page.inner_text("#import-total")).group(1))
