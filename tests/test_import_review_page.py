@@ -282,3 +282,35 @@ def test_a_pending_add_does_not_confirm(admin_client):
     response = admin_client.post(url, data, follow=True)
     assert "请核对将创建的交办事项数后再确认导入" in response.content.decode()
     assert not WorkPlan.objects.exists()
+
+
+def chinese(n: int) -> str:
+    digits = "〇一二三四五六七八九"
+    if n <= 10:
+        return "十" if n == 10 else digits[n]
+    tens, ones = divmod(n, 10)
+    return (digits[tens] if tens > 1 else "") + "十" + (digits[ones] if ones else "")
+
+
+def test_review_page_queries_do_not_grow_with_the_items(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    region = Region.objects.get(code="140100")
+    counts = []
+    for items in (2, 20):
+        text = "测试市2026年工作要点\n一、加强公开\n" + "".join(
+            f"({n})公开事项{n}。(市财政局牵头,市审计局、市统计局负责落实)\n"
+            for n in (chinese(i) for i in range(1, items + 1))
+        )
+        admin_client.post(
+            reverse("admin:tasks_app_workplan_import"),
+            {"region": region.pk, "file": SimpleUploadedFile("p.txt", text.encode())},
+        )
+        job = ImportJob.objects.latest("pk")
+        assert len(job.outline["tasks"]) == items + 1
+        url = reverse("admin:tasks_app_workplan_import_review", args=[job.pk])
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
