@@ -20,8 +20,8 @@ from regions.selectors import (
     unreachable_warning,
 )
 from tasks_app.access import is_coordinator
+from tasks_app.import_review import directory_options, review_chips, review_edits_from_post
 from tasks_app.models import ImportJob
-from tasks_app.parsing.clauses import COLLECTIVE, split_units
 from tasks_app.services.import_plan import import_preview
 from tasks_app.services.imports import (
     import_job_confirm,
@@ -107,46 +107,6 @@ def import_start_view(request: HttpRequest, admin_context: dict) -> HttpResponse
     return render(request, "admin/tasks_app/import_start.html", context)
 
 
-def _outline_from_post(job: ImportJob, post) -> tuple[dict, dict[str, str]]:
-    """The outline as the coordinator edited it in the review table, and their name choices."""
-    outline = dict(job.outline)
-    for key in ("title", "doc_number", "issuer", "issued_on"):
-        outline[key] = post.get(f"plan_{key}", outline.get(key) or "").strip() or None
-    outline["period"] = {
-        "start": post.get("plan_period_start") or None,
-        "end": post.get("plan_period_end") or None,
-    }
-    tasks = []
-    for index, task in enumerate(outline["tasks"]):
-        prefix = f"t{index}_"
-        if post.get(prefix + "ref") != task["ref"]:
-            tasks.append(task)  # the row was not on the page; keep it as it was
-            continue
-        units = [
-            {
-                "name": name,
-                "role": role,
-                **({"collective": True} if COLLECTIVE.search(name) else {}),
-            }
-            for role, field in (("lead", "lead"), ("responsible", "resp"))
-            for name in split_units(post.get(prefix + field, ""))
-        ]
-        tasks.append(
-            {
-                **task,
-                "title": post.get(prefix + "title", task["title"]).strip() or task["title"],
-                "units": units,
-                "deadline": post.get(prefix + "deadline") or None,
-            }
-        )
-    outline["tasks"] = tasks
-    mapping = {
-        post.get(f"name_{i}", ""): post.get(f"map_{i}", "")
-        for i in range(int(post.get("name_count", 0) or 0))
-    }
-    return outline, {k: v for k, v in mapping.items() if k and v}
-
-
 def import_review_view(request: HttpRequest, job_id: int, admin_context: dict) -> HttpResponse:
     user = request.user
     if not is_coordinator(user):
@@ -160,97 +120,118 @@ def import_review_view(request: HttpRequest, job_id: int, admin_context: dict) -
         return redirect("admin:tasks_app_workplan_change", job.plan_id)
 
     if request.method == "POST" and job.status == ImportJob.Status.PARSED:
-        outline, mapping = _outline_from_post(job, request.POST)
+        outline, mapping = job.outline, job.mapping
         try:
+            edits = review_edits_from_post(
+                post=request.POST, outline=job.outline, region=job.region
+            )
+            outline, mapping = edits.outline, edits.mapping
             job = import_job_review(job=job, outline=outline, mapping=mapping)
-            if "confirm" in request.POST:
+            if "confirm" in request.POST and not edits.added:
                 end = outline["period"]["end"]
                 result = import_job_confirm(
                     job=job, user=user, period_end=dt.date.fromisoformat(end) if end else None
                 )
                 messages.success(request, str(result))
                 return redirect("admin:tasks_app_workplan_change", result.plan.pk)
-            messages.success(request, _("修改已保存。"))
-            return redirect("admin:tasks_app_workplan_import_review", job_id=job.pk)
+            if edits.added and "confirm" in request.POST:
+                messages.warning(request, _("已添加单位。请核对将创建的交办事项数后再确认导入。"))
+            else:
+                messages.success(request, _("修改已保存。"))
+            anchor = f"#row-{edits.focus}" if edits.focus is not None else ""
+            return redirect(review_url(job) + anchor)
         except (ApplicationError, ValueError) as exc:
             messages.error(request, getattr(exc, "message", str(exc)))
             job.outline = outline  # show what they typed, not the last saved state
             job.mapping = mapping
 
-    context = {**admin_context, "title": _("核对导入结果"), "job": job}
+    # the whole width for the table: no navigation sidebar on this page
+    context = {
+        **admin_context,
+        "title": _("核对导入结果"),
+        "job": job,
+        "is_nav_sidebar_enabled": False,
+    }
     if job.status == ImportJob.Status.PARSED:
-        preview = import_preview(region=job.region, outline=job.outline, mapping=job.mapping)
-        rows = []
-        for index, task in enumerate(job.outline["tasks"]):
-            rows.append(
-                {
-                    "index": index,
-                    "task": task,
-                    "indent": (task.get("level") or task["ref"].count("/") + 1) - 1,
-                    "lead": "、".join(u["name"] for u in task["units"] if u["role"] == "lead"),
-                    "resp": "、".join(u["name"] for u in task["units"] if u["role"] != "lead"),
-                    "assignments": preview.assignments_by_ref.get(task["ref"]),
-                    "unassigned": task["ref"] in preview.unassigned,
-                    "covered_by": preview.covered_by.get(task["ref"], ""),
-                    "due": preview.due_by_ref.get(task["ref"], ""),
-                    "warnings": [str(w) for w in task.get("warnings") or []],
-                }
-            )
-        needs_choice = [n for n in preview.names if n.target is None]
-        units = (
-            list(
-                Unit.objects.filter(region__in=region_subtree(region=job.region), is_active=True)
-                .select_related("region")
-                .order_by(*unit_order())[:_MAX_UNIT_CHOICES]
-            )
-            if needs_choice
-            else []
-        )
-        unit_ids = {
-            k for units in preview.plan.by_ref.values() for k in units if isinstance(k, int)
-        }
-        context.update(
-            unreachable=unreachable_warning(units_without_channel(unit_ids)),
-            preview=preview,
-            rows=rows,
-            # what the parser was unsure of, listed before everything else
-            warned=[row for row in rows if row["warnings"]],
-            outline=job.outline,
-            names=[
-                {"status": n, "choices": _choices(n, units) if n.target is None else []}
-                for n in preview.names
-            ],
-        )
+        context.update(_review_context(job))
     return render(request, "admin/tasks_app/import_review.html", context)
+
+
+def _review_context(job: ImportJob) -> dict:
+    preview = import_preview(region=job.region, outline=job.outline, mapping=job.mapping)
+    rows = []
+    for index, task in enumerate(job.outline["tasks"]):
+        rows.append(
+            {
+                "index": index,
+                "task": task,
+                "indent": (task.get("level") or task["ref"].count("/") + 1) - 1,
+                "chips": review_chips(task, preview, job.region),
+                "assignments": preview.assignments_by_ref.get(task["ref"]),
+                "unassigned": task["ref"] in preview.unassigned,
+                "covered_by": preview.covered_by.get(task["ref"], ""),
+                "due": preview.due_by_ref.get(task["ref"], ""),
+                "warnings": [str(w) for w in task.get("warnings") or []],
+            }
+        )
+    units = list(
+        Unit.objects.filter(region__in=region_subtree(region=job.region), is_active=True)
+        .select_related("region")
+        .order_by(*unit_order())[:_MAX_UNIT_CHOICES]
+    )
+    unit_ids = {k for units in preview.plan.by_ref.values() for k in units if isinstance(k, int)}
+    return {
+        "unreachable": unreachable_warning(units_without_channel(unit_ids)),
+        "preview": preview,
+        "rows": rows,
+        # what the parser was unsure of, listed before everything else
+        "warned": [row for row in rows if row["warnings"]],
+        "outline": job.outline,
+        "directory": directory_options(units),
+        "names": [
+            {
+                "status": n,
+                "suggested": [
+                    (suggestion_value(t), _target_label(t), suggestion_value(t) == n.mapped)
+                    for t in n.suggestions
+                ],
+                "choices": _choices(n, units) if n.target is None else [],
+            }
+            for n in preview.names
+        ],
+    }
 
 
 _MAX_UNIT_CHOICES = 2000
 
 
 def _choices(status, units: list[Unit]) -> list[tuple[str, list[tuple[str, str, bool]]]]:
-    """The option groups of one name's select: suggestions, a new unit, every unit."""
+    """The option groups of one name's "other" select: a new unit, every unit (the ranked
+    suggestions are radio buttons of their own)."""
+
+    suggested = {suggestion_value(t) for t in status.suggestions}
 
     def option(value: str, label: str) -> tuple[str, str, bool]:
-        return value, label, value == status.mapped
+        return value, label, value == status.mapped and value not in suggested
 
-    suggested = [
-        option(
-            f"{'group' if isinstance(t, UnitGroup) else 'unit'}:{t.pk}",
-            f"{t} · {t.region}" if isinstance(t, Unit) else f"{t}(单位组)",
-        )
-        for t in status.suggestions
-    ]
-    groups = [(_("建议"), suggested)] if suggested else []
-    groups.append(
+    groups = [
         (
             _("新建单位(以此名称为简称)"),
             [option(f"new:{v}", f"新建:{label}") for v, label in Unit.Kind.choices],
         )
-    )
+    ]
     groups.append(
         (_("全部单位"), [option(f"unit:{u.pk}", f"{u.short_name} · {u.region}") for u in units])
     )
     return groups
+
+
+def _target_label(target) -> str:
+    return f"{target} · {target.region}" if isinstance(target, Unit) else f"{target}(单位组)"
+
+
+def suggestion_value(target) -> str:
+    return f"{'group' if isinstance(target, UnitGroup) else 'unit'}:{target.pk}"
 
 
 def review_url(job: ImportJob) -> str:

@@ -6,15 +6,17 @@ use `assignments_plan`, so the total the coordinator confirms is what the import
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from core.errors import ApplicationError
 from core.models import normalize_name
+from regions.matching import directory_rank_suggestions
 from regions.models import Region, Unit, UnitGroup
 from regions.selectors import (
+    directory_resolve_name,
     directory_resolve_names,
-    directory_suggestions,
     region_subtree_q,
     unit_group_admits,
     unit_groups_members,
@@ -24,6 +26,14 @@ from tasks_app.models import Role
 Target = Unit | UnitGroup
 UNIT_KINDS = {k.value for k in Unit.Kind}
 NEW = "new:"
+SKIP = "none:"  # the coordinator leaves the name unassigned: it creates nothing
+
+
+def entry_key(entry: dict) -> str:
+    """The key of a unit entry in `targets`: a unit chosen by id ("#<pk>", a chip added on
+    the review page) or the entry's name as written, normalised."""
+    unit_id = entry.get("unit_id")
+    return f"#{unit_id}" if unit_id else normalize_name(entry["name"])
 
 
 def outline_date(value, what: str) -> dt.date | None:
@@ -58,6 +68,9 @@ def outline_validate(outline: dict) -> list[dict]:
         for unit in task.get("units") or []:
             if not isinstance(unit, dict) or not normalize_name(unit.get("name", "")):
                 raise ApplicationError(f"条目“{ref}”的责任单位格式不正确。")
+            unit_id = unit.get("unit_id")
+            if unit_id is not None and (not isinstance(unit_id, int) or unit_id <= 0):
+                raise ApplicationError(f"条目“{ref}”的单位编号“{unit_id}”无效。")
             if unit.get("role", "responsible") not in Role.values:
                 raise ApplicationError(f"条目“{ref}”的单位角色“{unit.get('role')}”无效。")
         outline_date(task.get("deadline"), f"条目“{ref}”的时限")
@@ -65,12 +78,23 @@ def outline_validate(outline: dict) -> list[dict]:
 
 
 def outline_names(outline: dict) -> list[str]:
-    """Every unit name the outline uses, normalised, in first-seen order."""
+    """Every unit name the outline uses, normalised, in first-seen order (entries that
+    name their unit by id are not names to resolve)."""
     names: dict[str, None] = {}
     for task in outline.get("tasks", []):
         for unit in task.get("units") or []:
-            names[normalize_name(unit["name"])] = None
+            if not unit.get("unit_id"):
+                names[normalize_name(unit["name"])] = None
     return list(names)
+
+
+def outline_unit_ids(outline: dict) -> set[int]:
+    return {
+        u["unit_id"]
+        for t in outline.get("tasks", [])
+        for u in t.get("units") or []
+        if u.get("unit_id")
+    }
 
 
 def outline_resolve(
@@ -85,7 +109,9 @@ def outline_resolve(
 
     Returns (targets, unresolved, ambiguous, problems) without writing anything. A choice
     outside the region is an error; with `strict=False` (the preview) the name is left
-    unresolved and the problem returned instead. `found` reuses a directory lookup.
+    unresolved and the problem returned instead. `found` reuses a directory lookup. A name
+    mapped to `SKIP` has no target and is not unresolved: its entries create nothing.
+    Entries naming their unit by id are keyed "#<pk>" (`entry_key`), checked the same way.
     """
     mapping = {normalize_name(k): v for k, v in (mapping or {}).items() if v}
     names = outline_names(outline)
@@ -101,6 +127,8 @@ def outline_resolve(
             (chosen_units if kind == "unit" else chosen_groups)[name] = int(value)
         elif kind == "new" and value in UNIT_KINDS:
             targets[name] = choice
+        elif choice == SKIP:
+            continue
         elif found[name].is_resolved:
             targets[name] = found[name].unit or found[name].group
         elif found[name].is_ambiguous:
@@ -120,7 +148,44 @@ def outline_resolve(
                 raise ApplicationError(problem)
             problems.append(problem)
             unresolved.append(name)
+    ids = outline_unit_ids(outline)
+    by_id = Unit.objects.filter(in_region, pk__in=ids).in_bulk() if ids else {}
+    for pk in sorted(ids):
+        if pk in by_id:
+            targets[f"#{pk}"] = by_id[pk]
+            continue
+        problem = f"编号为 {pk} 的单位不存在或不在本区划内。"
+        if strict:
+            raise ApplicationError(problem)
+        problems.append(problem)
     return targets, unresolved, ambiguous, problems
+
+
+CHIP_ID = re.compile(r"#\s*(\d{1,18})\s*$")
+
+
+def outline_chip_entry(*, region: Region, text: str) -> dict:
+    """The unit entry a chip added on the review page stands for: "… #<pk>" (the directory
+    list's form) names a unit of the region's subtree by id; other text must be a name the
+    directory resolves (a unit, an alias or a collective name). Anything else is refused."""
+    text = (text or "").strip()
+    match = CHIP_ID.search(text)
+    if match:
+        unit = (
+            Unit.objects.filter(region_subtree_q(region, prefix="region__"), is_active=True)
+            .filter(pk=int(match.group(1)))
+            .first()
+        )
+        if unit is None:
+            raise ApplicationError(
+                f"找不到编号为 {match.group(1)} 的单位,或它不在{region}的单位目录中:“{text}”。"
+            )
+        return {"name": unit.short_name, "role": Role.RESPONSIBLE, "unit_id": unit.pk}
+    name = normalize_name(text)
+    found = directory_resolve_name(region=region, name=name)
+    if not found.is_resolved:
+        raise ApplicationError(f"“{text}”不是{region}单位目录中的单位,请从列表中选择。")
+    return {"name": name, "role": Role.RESPONSIBLE}
 
 
 # --- which nodes are tracked, for which units ---------------------------------------------
@@ -239,7 +304,7 @@ def assignments_plan(
     for ref, entries in tracked.items():
         roles: dict[UnitKey, str] = {}
         for entry in entries:
-            target = targets.get(normalize_name(entry["name"]))
+            target = targets.get(entry_key(entry))
             if target is None:
                 continue
             if isinstance(target, UnitGroup):
@@ -283,12 +348,18 @@ class NameStatus:
     ambiguous: bool
     suggestions: list[Target]
 
+    @property
+    def skipped(self) -> bool:
+        return self.mapped == SKIP
+
 
 @dataclass
 class ImportPreview:
     names: list[NameStatus]
     plan: AssignmentPlan
     problems: list[str] = field(default_factory=list)
+    # entry key (`entry_key`) → what it resolves to now, as the import would resolve it
+    targets: dict[str, Target | str] = field(default_factory=dict)
 
     @property
     def unresolved(self) -> list[NameStatus]:
@@ -324,7 +395,8 @@ def import_preview(
     resolved = directory_resolve_names(region=region, names=names)
     mapping = {normalize_name(k): v for k, v in mapping.items() if v}
     missing = [n for n in names if not resolved[n].is_resolved]
-    suggestions = directory_suggestions(region=region, names=missing)
+    ranked = directory_rank_suggestions(region=region, names=missing)
+    suggestions = {n: [s.target for s in found] for n, found in ranked.items()}
     statuses = [
         NameStatus(
             name=n,
@@ -347,4 +419,4 @@ def import_preview(
     plan = assignments_plan(
         region=region, tasks=outline.get("tasks", []), targets=targets, period_end=end
     )
-    return ImportPreview(names=statuses, plan=plan, problems=problems)
+    return ImportPreview(names=statuses, plan=plan, problems=problems, targets=targets)

@@ -33,6 +33,7 @@ from tasks_app.services.import_plan import (  # noqa: F401 - the outline's publi
     NEW,
     Target,
     assignments_plan,
+    entry_key,
     outline_date,
     outline_resolve,
     outline_validate,
@@ -142,7 +143,9 @@ def workplan_import(
     for task in tasks:
         seen: dict[tuple[str, int], Responsibility] = {}
         for unit in task.get("units") or []:
-            target = targets[normalize_name(unit["name"])]
+            target = targets.get(entry_key(unit))
+            if target is None:  # a name the coordinator left unassigned (SKIP)
+                continue
             key = (type(target).__name__, target.pk)
             role = unit.get("role", Role.RESPONSIBLE)
             if key in seen:
@@ -353,6 +356,8 @@ def import_job_review(*, job: ImportJob, outline: dict, mapping: dict[str, str])
     if job.status != ImportJob.Status.PARSED:
         raise ApplicationError("该导入已完成或尚未解析,不能再修改。")
     outline_validate(outline)
+    # a unit chosen by id or a mapping outside the region is refused here, not at confirm
+    outline_resolve(region=job.region, outline=outline, mapping=mapping)
     job.outline, job.mapping = outline, {k: v for k, v in mapping.items() if v}
     job.save(update_fields=["outline", "mapping", "updated_at"])
     return job
