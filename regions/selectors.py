@@ -191,44 +191,6 @@ def unit_groups_members(*, groups: Iterable[UnitGroup]) -> dict[int, list[Unit]]
     return {group.pk: list(unit_group_members(group=group)) for group in groups}
 
 
-def directory_suggestions(
-    *, region: Region, names: Iterable[str], limit: int = 5
-) -> dict[str, list[Unit | UnitGroup]]:
-    """For names the directory does not know: the closest units and groups, best first."""
-    import difflib
-
-    units = list(
-        Unit.objects.filter(region_subtree_q(region, prefix="region__"), is_active=True)
-        .select_related("region")
-        .prefetch_related("aliases")
-    )
-    groups = list(UnitGroup.objects.filter(region=region).prefetch_related("aliases"))
-    known: list[tuple[str, Unit | UnitGroup]] = []
-    for unit in units:
-        known += [(n, unit) for n in (unit.short_name, unit.full_name) if n]
-        known += [(a.name, unit) for a in unit.aliases.all()]
-    for group in groups:
-        known += [(group.name, group)] + [(a.name, group) for a in group.aliases.all()]
-
-    result: dict[str, list[Unit | UnitGroup]] = {}
-    for name in names:
-        wanted = normalize_name(name)
-        scored: dict[tuple[str, int], tuple[float, Unit | UnitGroup]] = {}
-        for known_name, target in known:
-            ratio = difflib.SequenceMatcher(None, wanted, known_name).ratio()
-            if wanted in known_name or known_name in wanted:
-                ratio = max(ratio, 0.8)
-            key = (type(target).__name__, target.pk)
-            if ratio >= 0.45 and ratio > scored.get(key, (0, None))[0]:
-                scored[key] = (ratio, target)
-        best = sorted(scored.values(), key=lambda pair: -pair[0])[:limit]
-        result[name] = [target for _, target in best]
-    return result
-
-
-# --- who receives a unit's mail ------------------------------------------------------------
-
-
 def unit_mail_recipients_many(
     unit_ids: Iterable[int], *, digest: bool = False
 ) -> dict[int, list[str]]:
