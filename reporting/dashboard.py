@@ -80,26 +80,26 @@ _SERIES_SQL = """
 WITH weeks AS (
     SELECT * FROM unnest(%s::date[], %s::timestamptz[]) AS w(week_end, until)
 ),
-latest AS (
-    SELECT DISTINCT ON (w.week_end, h.id)
-        w.week_end, h.history_type, h.state, h.due_date, h.submitted_at, h.done_at
-    FROM weeks w
-    JOIN {history} h ON h.history_date < w.until
+spans AS (
+    SELECT h.history_date AS since,
+        lead(h.history_date) OVER (PARTITION BY h.id ORDER BY h.history_id) AS replaced,
+        h.history_type, h.state, h.due_date, h.submitted_at, h.done_at
+    FROM {history} h
     WHERE h.id IN ({visible})
-    ORDER BY w.week_end, h.id, h.history_id DESC
 )
 SELECT
-    week_end,
+    w.week_end,
     count(*),
-    count(*) FILTER (WHERE state = 'done'),
-    count(*) FILTER (WHERE state = 'done' AND (
-        (submitted_at AT TIME ZONE %s)::date <= due_date
-        OR (submitted_at IS NULL AND (done_at AT TIME ZONE %s)::date <= due_date)
+    count(*) FILTER (WHERE s.state = 'done'),
+    count(*) FILTER (WHERE s.state = 'done' AND (
+        (s.submitted_at AT TIME ZONE %s)::date <= s.due_date
+        OR (s.submitted_at IS NULL AND (s.done_at AT TIME ZONE %s)::date <= s.due_date)
     ))
-FROM latest
-WHERE history_type <> '-'
-GROUP BY week_end
-ORDER BY week_end
+FROM weeks w
+JOIN spans s ON s.since < w.until AND (s.replaced IS NULL OR s.replaced >= w.until)
+WHERE s.history_type <> '-'
+GROUP BY w.week_end
+ORDER BY w.week_end
 """
 
 
@@ -112,9 +112,11 @@ def weekly_series(
     *, user: User, plan: WorkPlan, on: dt.date, weeks: int = WEEKS
 ) -> list[WeekPoint]:
     """Each assignment of the plan as its history recorded it at the end of each week
-    (ending on `on`), counted: one query for all the weeks. Weeks before the plan had any
-    assignment are left out. "On time" is `tasks_app.selectors.done_in_time` on the
-    recorded state, in local days."""
+    (ending on `on`), counted: one query for all the weeks. Each history record holds from
+    its date until the next record's (window function), and counts in the weeks that end
+    within that span: one pass over the plan's history, no sort of weeks × records.
+    Weeks before the plan had any assignment are left out. "On time" is
+    `tasks_app.selectors.done_in_time` on the recorded state, in local days."""
     ends = week_ends(on, weeks)
     visible_sql, visible_params = (
         _plan_assignments(user, plan).order_by().values("pk").query.sql_with_params()

@@ -15,7 +15,7 @@ from tasks_app.selectors import today
 from tasks_app.workdays import add_workdays, calendar_warning
 
 # the line chart's drawing area, in SVG units (the SVG scales to the page's width)
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 800, 300, 48, 16, 16, 40
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 260, 52, 16, 16, 40
 
 
 class DashboardForm(forms.Form):
@@ -51,7 +51,7 @@ def line_chart(points: list[dashboard.WeekPoint]) -> dict:
         "left": LEFT,
         "right": WIDTH - RIGHT,
         "bottom": HEIGHT - BOTTOM,
-        "label_y": HEIGHT - BOTTOM + 22,
+        "label_y": HEIGHT - BOTTOM + 24,
         "grid": [{"y": y(r / 100), "label": f"{r}%"} for r in (0, 25, 50, 75, 100)],
         "points": drawn,
         "done_line": " ".join(f"{d['x']},{d['done_y']}" for d in drawn),

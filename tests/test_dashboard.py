@@ -244,3 +244,22 @@ def test_page_shows_the_plan_to_coordinator_and_leader_not_to_another_region(cli
     assert client.get(URL, {"plan": dash.plan.pk}).status_code == 404
     assert "没有可查看的工作要点" in client.get(URL).content.decode()
     assert client.get(URL, {"plan": "x"}).status_code == 400
+
+
+def test_line_chart_draws_each_week_left_to_right_and_rates_bottom_to_top():
+    from reporting.dashboard_views import line_chart
+
+    weeks = [dt.date(2026, 11, 6), dt.date(2026, 11, 13), dt.date(2026, 11, 20)]
+    points = [
+        dashboard.WeekPoint(w, 4, done, on)
+        for w, done, on in zip(weeks, (0, 2, 4), (0, 1, 4), strict=True)
+    ]
+
+    chart = line_chart(points)
+
+    drawn = chart["points"]
+    assert [p["x"] for p in drawn] == [52, 338, 624]  # from the left axis to the right edge
+    assert [p["done_y"] for p in drawn] == [220, 118, 16]  # 0%: the bottom; 100%: the top
+    assert [p["on_time_y"] for p in drawn] == [220, 118, 16]  # 0 of 0, 1 of 2, 4 of 4
+    assert chart["done_line"] == "52.0,220.0 338.0,118.0 624.0,16.0"
+    assert [p["label"] for p in drawn] == ["11-06", "11-13", "11-20"]
