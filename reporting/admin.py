@@ -13,7 +13,7 @@ from core.admin import (
 )
 from core.errors import ApplicationError
 from core.params import bad_query, is_id, query_form
-from reporting import chase, views
+from reporting import chase, dashboard_views, views
 from reporting.models import AssessmentScheme, Bulletin
 from reporting.views import BulletinDownloadForm
 from tasks_app import access
@@ -217,5 +217,6 @@ for route, view, name in [
     ("tasks_app/workplan/exports/<int:job_id>/", views.export_job_view, "tasks_app_export_job"),
     ("tasks_app/workplan/<int:plan_id>/matrix/", views.matrix_view, "tasks_app_progress_matrix"),
     ("tasks_app/workplan/progress/chase/", chase.chase_view, "tasks_app_progress_chase"),
+    ("tasks_app/workplan/dashboard/", dashboard_views.dashboard_view, "tasks_app_dashboard"),
 ]:
     admin.site.register_page(route, view, name=name, model=WorkPlan)

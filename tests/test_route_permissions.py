@@ -295,6 +295,28 @@ ROUTE_ROWS = [
         None,
         admin(200, 404, 200),
     ),
+    # the 督办驾驶舱: another region's plan is not found (a path's id, not a form's choice)
+    (
+        "admin: dashboard",
+        "get",
+        "/admin/tasks_app/workplan/dashboard/?plan={plan}",
+        None,
+        admin(200, 404, 200),
+    ),
+    (
+        "admin: dashboard, 别市's plan",
+        "get",
+        "/admin/tasks_app/workplan/dashboard/?plan={other_plan}",
+        None,
+        admin(404, 200, 404),
+    ),
+    (
+        "admin: dashboard, default plan",
+        "get",
+        "/admin/tasks_app/workplan/dashboard/",
+        None,
+        admin(200, 200, 200),
+    ),
     (
         "admin: chase, read",
         "get",
