@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from core.errors import ApplicationError, NotFoundError
 from notify.models import Notice
 from regions.models import Region, Unit
-from tasks_app.models import Assignment
-from tasks_app.services.assignments import assignments_chase
+from tasks_app.models import Assignment, Task, WorkPlan
+from tasks_app.services.assignments import assignment_reassign, assignments_chase
 from tasks_app.services.bulk import assignments_change_due_date_many, assignments_reassign_many
+from tasks_app.services.creation import assignment_create
 from tasks_app.workdays import warm_calendar
 from tests.conftest import add_assignments
 
@@ -202,6 +203,42 @@ def test_due_date_refusals_apply_nothing(client, world):
     )
     assert Assignment.objects.get(pk=w.county_own.pk).due_date == before[w.county_own.pk]
     assert Assignment.objects.get(pk=w.czj_own.pk).due_date == dt.date(2026, 11, 30)
+
+
+def test_one_item_whose_plan_starts_later_refuses_the_whole_change(world):
+    w = world
+    later = WorkPlan.objects.create(
+        title="下半年要点",
+        region=w.region,
+        period_start=dt.date(2026, 7, 1),
+        period_end=dt.date(2026, 12, 31),
+        status=WorkPlan.Status.ACTIVE,
+    )
+    task = Task.objects.create(
+        plan=later, ref="一", title="下半年事项", due_date=dt.date(2026, 12, 31)
+    )
+    late = assignment_create(
+        user=w.coordinator, task_id=task.pk, unit_id=w.czj_unit.pk, due_date=task.due_date
+    )
+    ids = [w.czj_own.pk, w.county_own.pk, late.pk]
+    before = dict(Assignment.objects.filter(pk__in=ids).values_list("pk", "due_date"))
+    with pytest.raises(ApplicationError, match="早于工作要点的起始日期 2026-07-01"):
+        assignments_change_due_date_many(
+            user=w.coordinator, assignment_ids=ids, due_date=dt.date(2026, 6, 30), reason="x"
+        )
+    assert dict(Assignment.objects.filter(pk__in=ids).values_list("pk", "due_date")) == before
+    assert w.czj_own.history.count() == 1
+
+
+def test_a_single_change_with_a_long_reason_is_kept_cut_to_the_history_column(world):
+    reassigned = assignment_reassign(
+        user=world.coordinator,
+        assignment_id=world.czj_own.pk,
+        unit_id=world.fgw_unit.pk,
+        reason="因机构改革职能划转" * 12,
+    )
+    reason = _reason(reassigned)
+    assert len(reason) == 100 and reason.startswith("改派:市财政局 → 市发改委(因机构改革")
 
 
 # --- who may, and what is found --------------------------------------------------------------

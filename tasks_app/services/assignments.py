@@ -32,7 +32,7 @@ from tasks_app.access import (
     units_for_user,
 )
 from tasks_app.models import Assignment, Evidence, ExtensionRequest, ProgressReport
-from tasks_app.services.bulk import chase_history
+from tasks_app.services.bulk import chase_history, history_reason
 
 State = Assignment.State
 
@@ -52,7 +52,7 @@ def _lock(user: User, assignment_id: int) -> Assignment:
 
 def _save(obj, user: User, reason: str) -> None:
     obj._history_user = user
-    obj._change_reason = reason
+    obj._change_reason = history_reason(reason)  # the column holds 100 characters
     obj.save()
 
 
