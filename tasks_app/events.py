@@ -11,6 +11,8 @@ so nothing happens untold. The names and their facts:
 - "extension_requested": request, assignment, actor
 - "extension_decided": request, assignment, approved, comment, actor
 - "due_changed": assignment, old, new, reason, actor
+- "dues_changed": assignments (new due dates, task and plan loaded), reason, actor — a bulk
+  调整期限 of several items
 - "chased": assignments, message, actor
 """
 
@@ -28,6 +30,7 @@ NAMES = frozenset(
         "extension_requested",
         "extension_decided",
         "due_changed",
+        "dues_changed",
         "chased",
     }
 )

@@ -115,6 +115,12 @@ def due_changed(*, assignment, old, new, reason, actor) -> None:
     _tell_unit(Event.DUE_CHANGED, assignment, _one(assignment, "期限调整", text), actor)
 
 
+def dues_changed(*, assignments, reason, actor) -> None:
+    """A bulk 调整期限: one notice per unit, its items listed with their new due dates."""
+    intro = f"以下事项的期限已调整(括号内为新的期限)。\n原因:{reason}\n"
+    _by_unit(Event.DUE_CHANGED, list(assignments), "期限调整:你单位有 {n} 项事项", intro, actor)
+
+
 def _tell_unit(event: str, assignment: Assignment, audience: Audience, actor) -> None:
     notices_create(
         event=event,
@@ -172,6 +178,7 @@ HANDLERS = {
     "extension_requested": extension_requested,
     "extension_decided": extension_decided,
     "due_changed": due_changed,
+    "dues_changed": dues_changed,
 }
 
 

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import escape, format_html
@@ -16,12 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import HistoryScopedAdmin, may_read
 from core.errors import ApplicationError
 from tasks_app import access
+from tasks_app.admin.bulk_forms import DueDateForm, ReassignForm, bulk_form_action
 from tasks_app.admin.reports import ChaseForm, reason_action
 from tasks_app.models import (
     Assignment,
 )
 from tasks_app.selectors import LIGHTS, assignments_with_status
 from tasks_app.services import assignments as services
+from tasks_app.services import bulk
 from tasks_app.services.creation import assignment_create
 
 _COLOURS = {
@@ -146,10 +148,56 @@ class AssignmentAdmin(HistoryScopedAdmin):
         "page_link",
     ]
 
-    actions = ["chase_selected"]
+    actions = ["chase_selected", "reassign_selected", "change_due_date_selected"]
 
     def scope(self, request):
         return access.assignments_for_user(request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        # the list's POSTs are its actions, each a write: a leader (who is offered none) is
+        # refused, not sent back with Django's "no action selected"
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("批量改派所选事项(需填写原因)"), permissions=["change"])
+    def reassign_selected(self, request, queryset):
+        return bulk_form_action(
+            self,
+            request,
+            queryset,
+            action="reassign_selected",
+            title=_("改派"),
+            intro=_("将以下事项改派给另一单位,事项回到“待签收”,新单位收到通知(已办结的跳过):"),
+            button=_("改派"),
+            form_class=ReassignForm,
+            apply=lambda ids, data: bulk.assignments_reassign_many(
+                user=request.user,
+                assignment_ids=ids,
+                unit_id=data["unit"].pk,
+                reason=data["reason"],
+            ),
+        )
+
+    @admin.action(description=_("批量调整期限(需填写原因)"), permissions=["change"])
+    def change_due_date_selected(self, request, queryset):
+        return bulk_form_action(
+            self,
+            request,
+            queryset,
+            action="change_due_date_selected",
+            title=_("调整期限"),
+            intro=_("将调整以下事项的期限,各单位收到通知(已办结的跳过):"),
+            button=_("调整期限"),
+            form_class=DueDateForm,
+            apply=lambda ids, data: bulk.assignments_change_due_date_many(
+                user=request.user,
+                assignment_ids=ids,
+                due_date=data["due_date"],
+                workdays=data["workdays"],
+                reason=data["reason"],
+            ),
+        )
 
     @admin.action(description=_("催办所选事项(可附督办意见)"), permissions=["change"])
     def chase_selected(self, request, queryset):

@@ -32,6 +32,7 @@ from tasks_app.access import (
     units_for_user,
 )
 from tasks_app.models import Assignment, Evidence, ExtensionRequest, ProgressReport
+from tasks_app.services.bulk import chase_history, history_reason
 
 State = Assignment.State
 
@@ -51,7 +52,7 @@ def _lock(user: User, assignment_id: int) -> Assignment:
 
 def _save(obj, user: User, reason: str) -> None:
     obj._history_user = user
-    obj._change_reason = reason
+    obj._change_reason = history_reason(reason)  # the column holds 100 characters
     obj.save()
 
 
@@ -114,10 +115,8 @@ def _content_kind(head: bytes, upload: UploadedFile) -> str | None:
 
 
 def evidence_check_file(upload: UploadedFile) -> str:
-    """Refuse an oversized file (by its size, before reading) or a type we do not accept.
-
-    Returns the content type to record.
-    """
+    """Refuse an oversized file (by its size, before reading) or a type we do not accept;
+    returns the content type to record."""
     limit = settings.EVIDENCE_MAX_BYTES
     name = upload.name or ""
     if upload.size > limit:
@@ -430,7 +429,8 @@ def assignment_reassign(*, user: User, assignment_id: int, unit_id: int, reason:
 @transaction.atomic
 def assignments_chase(*, user: User, assignment_ids: Sequence[int], message: str = "") -> int:
     """催办: tell each unit of its items among `assignment_ids` (one notice per unit, with
-    the coordinator's message); finished items are left out. Returns how many were chased."""
+    the coordinator's message) and note it, with the message, in each item's history;
+    finished items are left out. Returns how many were chased."""
     require_coordinator(user)
     message = (message or "").strip()
     if len(message) > 500:
@@ -444,5 +444,6 @@ def assignments_chase(*, user: User, assignment_ids: Sequence[int], message: str
     )
     if not chased:
         raise ApplicationError("所选事项都已办结或不存在,没有可催办的事项。")
+    chase_history(chased, user=user, message=message)
     events.emit("chased", assignments=chased, message=message, actor=user)
     return len(chased)
