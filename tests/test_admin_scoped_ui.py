@@ -144,7 +144,7 @@ def test_the_plan_filters_of_taiyuan_and_another_city(client, world, samples):
 WRITE_CONTROLS = [
     re.compile(r'name="_(save|continue|addanother|saveasnew|accept|return)"'),
     re.compile(r'class="[^"]*\b(addlink|deletelink)\b'),
-    re.compile(r'href="[^"]*/(add|delete)/"'),
+    re.compile(r'href="[^"]*/(add|delete|password)/"'),
     re.compile(r'value="delete_selected"'),
     re.compile(r'/workplan/import/"'),
 ]
