@@ -103,3 +103,19 @@ def test_no_history_admin_offers_revert_unless_it_opts_in(world):
     for model_admin in history_admins:
         assert model_admin.revert_disabled(request) is not model_admin.history_revert
         assert model_admin.history_revert is False, model_admin
+
+
+def test_an_admin_that_opts_in_offers_revert_to_writers_only(world):
+    from django.test import RequestFactory
+
+    from tasks_app.models import Task
+
+    class RevertibleTasks(HistoryScopedAdmin):
+        history_revert = True
+
+    model_admin = RevertibleTasks(Task, admin.site)
+    request = RequestFactory().get("/admin/")
+    request.user = world.coordinator
+    assert model_admin.revert_disabled(request) is False
+    request.user = world.leader
+    assert model_admin.revert_disabled(request) is True
