@@ -9,19 +9,24 @@ through the access layer.
   validated against what the user may see — the choices are the related model's own
   scoped queryset, so a posted id from elsewhere is "not a valid choice", whatever the
   dropdown showed;
-- only coordinators (and administrators) add, change or delete; leaders read;
-- the history is read-only: no "revert" (changes go through the services).
+- every list filter on a relation offers only the related objects the user may see
+  (`ScopedRelatedFieldListFilter`, applied to every such filter by `ScopedAdmin`);
+- only coordinators (and administrators) add, change or delete; leaders read, and are
+  offered no action that writes (an action that only reads is marked `@reads_only`);
+- the history is read-only: no "revert" (changes go through the services) unless an
+  admin opts in with `history_revert = True`.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.history import ReadableHistoryHelper
+from core.history import ReadableHistoryHelper, history_entry_response, history_rows_prepare
 from core.params import is_id
 
 
@@ -48,6 +53,43 @@ def visible(admin_site: admin.AdminSite, request, model: type[Model]) -> QuerySe
     if isinstance(model_admin, ScopedAdmin):
         return model_admin.get_queryset(request)
     return manager.none()
+
+
+def reads_only(action):
+    """Mark an admin action that changes nothing (an export, say): leaders are offered it."""
+    action.reads_only = True
+    return action
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A filter on a relation whose choices are the related model's scoped queryset (the
+    same access check as its admin's change list): 云川's coordinator is not offered
+    Taiyuan's plans, nor Taiyuan's the regions of the whole country."""
+
+    def field_choices(self, field, request, model_admin):
+        if request.user.is_superuser:
+            return super().field_choices(field, request, model_admin)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        allowed = visible(model_admin.admin_site, request, field.related_model)
+        return field.get_choices(
+            include_blank=False,
+            ordering=ordering,
+            limit_choices_to={"pk__in": allowed.values("pk")},
+        )
+
+
+def scoped_list_filter(model: type[Model], entry):
+    """A list_filter entry, with a plain relation path ("plan", "task__plan") given the
+    scoped filter; explicit (path, FilterClass) pairs and SimpleListFilters as written."""
+    if not isinstance(entry, str):
+        return entry
+    try:
+        field = get_fields_from_path(model, entry)[-1]
+    except (FieldDoesNotExist, IndexError):
+        return entry
+    if getattr(field, "is_relation", False) and field.related_model is not None:
+        return (entry, ScopedRelatedFieldListFilter)
+    return entry
 
 
 class ScopedFieldsMixin:
@@ -121,13 +163,28 @@ class ScopedAdmin(SafeChangeListMixin, ScopedFieldsMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return may_write(request.user) and super().has_delete_permission(request, obj)
 
+    def get_list_filter(self, request):
+        return [scoped_list_filter(self.model, f) for f in super().get_list_filter(request)]
+
+    def get_actions(self, request):
+        """A reader (a leader) is offered only the actions marked `@reads_only`: every other
+        action writes, and would be refused."""
+        actions = super().get_actions(request)
+        if may_write(request.user):
+            return actions
+        return {name: a for name, a in actions.items() if getattr(a[0], "reads_only", False)}
+
     def in_scope(self, request, object_id) -> bool:
         return is_id(object_id) and self.get_queryset(request).filter(pk=object_id).exists()
 
 
 class ScopedHistoryAdmin(ScopedAdmin):
     """The audit history behind the 历史 button (django-simple-history), through the same
-    scope, and read only: an entry can be looked at, never posted back ("revert")."""
+    scope, and read only: an entry can be looked at, never posted back ("revert") — the
+    objects' changes go through the services, which keep who, when and why. An admin whose
+    objects may be reverted opts in with `history_revert = True`."""
+
+    history_revert = False
 
     def history_view(self, request, object_id, extra_context=None):
         if not self.in_scope(request, object_id):
@@ -135,21 +192,35 @@ class ScopedHistoryAdmin(ScopedAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method != "GET":
-            return HttpResponseNotAllowed(["GET"])
         if not (self.in_scope(request, object_id) and is_id(version_id)):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        if self.history_revert and may_write(request.user):
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        if request.method != "GET":
+            raise PermissionDenied  # nothing is written back from here
+        return history_entry_response(self, request, object_id, version_id)
 
     def revert_disabled(self, request, obj=None) -> bool:
-        return True
+        return not (self.history_revert and may_write(request.user))
 
 
 class HistoryScopedAdmin(ScopedHistoryAdmin, SimpleHistoryAdmin):
-    """Scoped, with the audit history (who, when, what, why) behind the 历史 button."""
+    """Scoped, with the audit history (who, when, what, why) behind the 历史 button, as
+    people read it: field names and state labels in Chinese, local time to the minute, the
+    changing user's name, and the reason in its own column."""
+
+    object_history_list_template = "admin/history/list.html"
 
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableHistoryHelper(self.model, historical_record)
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        queryset = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        return queryset.select_related("history_user")
+
+    def set_history_delta_changes(self, request, page_obj, *args, **kwargs):
+        super().set_history_delta_changes(request, page_obj, *args, **kwargs)
+        history_rows_prepare(page_obj.object_list)
 
 
 def _safe_changelists_for_installed_admins() -> None:

@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget
 from django.db import models
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ScopedAdmin, ScopedTabularInline
+from core.admin import ScopedAdmin, ScopedTabularInline, may_write
 from core.models import normalize_name
 from regions import access, admin_views
 from regions.models import Alias, Region, Unit, UnitContact, UnitGroup, User
@@ -162,6 +163,18 @@ class UnitGroupAdmin(ScopedAdmin):
         return format_html("{} 个:{}", len(units), items)
 
 
+class PasswordSummaryWidget(ReadOnlyPasswordHashWidget):
+    """The password's summary without the 重置密码 button: for a reader (a leader), whom the
+    password page would refuse."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        summary = self.get_context(name, value, attrs)["summary"]
+        entries = ((e["label"], f": {e['value']}" if e.get("value") else "") for e in summary)
+        return format_html(
+            "<div><p>{}</p></div>", format_html_join(" ", "<strong>{}</strong>{}", entries)
+        )
+
+
 @admin.register(User)
 class UserAdmin(ScopedAdmin, BaseUserAdmin):
     list_display = ["username", "last_name", "first_name", "role", "unit", "region", "is_active"]
@@ -210,6 +223,15 @@ class UserAdmin(ScopedAdmin, BaseUserAdmin):
 
     def has_invite_selected_permission(self, request) -> bool:
         return self.has_change_permission(request)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not may_write(request.user) and "password" in form.base_fields:
+            field = form.base_fields["password"]
+            form.base_fields["password"] = type(field)(
+                label=field.label, help_text="", widget=PasswordSummaryWidget
+            )
+        return form
 
     # Nobody changes their own role, region, unit or standing (an administrator either).
     own = ("role", "unit", "region", "is_active")
