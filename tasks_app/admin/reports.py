@@ -308,7 +308,7 @@ class ExtensionRequestAdmin(HistoryScopedAdmin):
             )
         except ApplicationError as exc:
             self.message_user(request, exc.message, messages.ERROR)
-            return HttpResponseRedirect(request.path)
+            return HttpResponseRedirect(request.get_full_path())  # the list's filters kept
         self.message_user(
             request,
             "已批准延期。" if approve else "已不批准延期,理由已告知单位。",
