@@ -146,3 +146,10 @@ def test_admin_lists_and_history_show_names(client, world):
         reverse("admin:tasks_app_assignment_history", args=[world.czj_own.pk])
     ).content.decode()
     assert "李四" in history and "王协调" in history
+
+
+def test_the_header_and_home_page_greet_by_name(client, world):
+    coordinator = named(world.coordinator, "王协调")
+    client.force_login(coordinator)
+    body = client.get("/").content.decode()
+    assert "您好,王协调" in body and body.count("王协调") == 2  # greeting and header
