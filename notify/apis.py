@@ -6,7 +6,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from core.api import ApiView
-from notify.mentions import display_name
+from core.people import display_name
 from notify.selectors import comments_for_assignment
 from notify.services.comments import COMMENT_MAX_CHARS, comment_create
 from tasks_app.access import assignment_get_for_user

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-
-def display_name(user) -> str:
-    """The name people see: the full name as entered (stored in last_name), else the login."""
-    return user.last_name or user.username
+from core.people import display_name
 
 
 def _matches(text: str, names: Iterable[str]) -> list[tuple[int, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from core.people import PERSON_FIELDS
 from notify.models import Comment, Notification
 from regions.models import Region, User
 from tasks_app.access import assignment_get_for_user
@@ -23,9 +24,7 @@ def comments_of(assignment: Assignment) -> QuerySet[Comment]:
     return (
         Comment.objects.filter(assignment=assignment)
         .select_related("author__unit")
-        .prefetch_related(
-            Prefetch("mentions", queryset=User.objects.only("id", "username", "last_name"))
-        )
+        .prefetch_related(Prefetch("mentions", queryset=User.objects.only(*PERSON_FIELDS)))
         .order_by("created_at", "id")
     )
 

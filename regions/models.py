@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+from core.people import display_name
 
 gbt2260_code = RegexValidator(
     r"^\d{6}(\d{3}(\d{3})?)?$", _("区划代码应为 6 位(县级及以上)、9 位或 12 位数字(GB/T 2260)。")
@@ -289,6 +290,10 @@ class User(AbstractUser):
         return self.is_active and (
             self.is_superuser or (self.role == self.Role.COORDINATOR and self.region_id is not None)
         )
+
+    def __str__(self) -> str:
+        # wherever a person is shown (admin lists and fields, history "by", notices): the name
+        return display_name(self)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")

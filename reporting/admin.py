@@ -2,6 +2,8 @@
 registered with the admin site (config.admin_site)."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -53,6 +55,7 @@ class BulletinAdmin(HistoryScopedAdmin):
         "preview",
     ]
     readonly_fields = ["status", "published_at", "preview"]
+    change_form_template = "admin/reporting/bulletin/change_form.html"
 
     def scope(self, request):
         return Bulletin.objects.filter(plan__in=access.plans_for_user(request.user))
@@ -118,6 +121,9 @@ class BulletinAdmin(HistoryScopedAdmin):
         obj.pk = created.pk
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id and "_publish" in request.POST:
+            # publishing is a top-level (durable) service: outside the admin's transaction
+            return self._publish(request, object_id)
         if request.method == "GET" and object_id:
             self._warn_unreachable(request, object_id)
         try:
@@ -125,6 +131,22 @@ class BulletinAdmin(HistoryScopedAdmin):
         except ApplicationError as exc:
             self.message_user(request, exc.message, level=messages.ERROR)
             return HttpResponseRedirect(request.path)
+
+    def _publish(self, request, object_id):
+        from reporting.services.bulletins import bulletin_publish
+
+        bulletin = self.get_object(request, unquote(object_id))
+        if bulletin is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, bulletin):
+            raise PermissionDenied
+        try:
+            bulletin_publish(user=request.user, bulletin_id=bulletin.pk)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, f"已发布:{bulletin}", messages.SUCCESS)
+        return HttpResponseRedirect(request.path)
 
     def _warn_unreachable(self, request, object_id) -> None:
         """Before a draft is published: the units it would go to that nobody can be told

@@ -33,6 +33,29 @@ class ReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "https://"}),
     )
 
+    confirm_decrease = forms.BooleanField(
+        label=_("确认进度下降"),
+        required=False,
+        help_text=_("本次填写的进度低于上次反馈时,请勾选确认。"),
+    )
+
+    def __init__(self, *args, last_progress: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.last_progress = last_progress
+        self.fields["progress"].widget.attrs["data-last"] = last_progress or 0
+
+    def clean(self):
+        data = super().clean()
+        progress, last = data.get("progress"), self.last_progress
+        lower = progress is not None and last is not None and progress < last
+        if lower and not data.get("completion") and not data.get("confirm_decrease"):
+            self.add_error(
+                "confirm_decrease",
+                _("进度由上次的 %(last)s%% 降为 %(now)s%%,请勾选“确认进度下降”后再提交。")
+                % {"last": last, "now": progress},
+            )
+        return data
+
     def link_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
 

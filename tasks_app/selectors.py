@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce, Greatest, NullIf
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
+from core.people import display_name
 from regions.models import Unit, User
 from regions.selectors import unit_order
 from tasks_app.access import assignments_for_user
@@ -351,11 +352,39 @@ def assignment_timeline(assignment: Assignment) -> list[Event]:
     return sorted(events, key=lambda e: e.at)
 
 
+def last_return(assignment: Assignment) -> ProgressReport | None:
+    """The returned claim (with its reason, reviewer and date) an item in progress was sent
+    back with, if it was: what the unit has to fix before claiming again."""
+    if assignment.state != Assignment.State.IN_PROGRESS or not assignment.returns:
+        return None
+    return (
+        assignment.reports.filter(review_status=ProgressReport.Review.RETURNED)
+        .select_related("reviewed_by")
+        .order_by("-reviewed_at", "-pk")
+        .first()
+    )
+
+
+def last_reported_progress(assignment: Assignment) -> int:
+    """The percent the unit last reported (a returned claim's 100% does not count), else 0.
+
+    Without a return that is the assignment's own progress (each report sets it): no query."""
+    if not assignment.returns:
+        return assignment.progress
+    report = (
+        assignment.reports.exclude(review_status=ProgressReport.Review.RETURNED)
+        .order_by("-created_at", "-pk")
+        .values_list("progress", flat=True)
+        .first()
+    )
+    return report or 0
+
+
 def _name(user: User | None) -> str:
     if user is None:
         return "系统"
     unit = f"({user.unit})" if getattr(user, "unit_id", None) else ""
-    return f"{user.last_name or user.username}{unit}"
+    return f"{display_name(user)}{unit}"
 
 
 def lead_unit_view(assignment: Assignment, user: User) -> QuerySet[Assignment] | None:

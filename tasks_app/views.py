@@ -11,7 +11,12 @@ from django.views.decorators.http import require_POST
 from core.errors import ApplicationError, ForbiddenError, NotFoundError
 from core.params import bad_query, query_form
 from regions.models import User
-from tasks_app.access import assignment_get_for_user, evidence_get_for_user, plans_for_user
+from tasks_app.access import (
+    assignment_get_for_user,
+    evidence_get_for_user,
+    plans_for_user,
+    require_own_unit,
+)
 from tasks_app.forms import ExtensionForm, FilterForm, ReportForm
 from tasks_app.models import Assignment
 from tasks_app.selectors import (
@@ -20,6 +25,8 @@ from tasks_app.selectors import (
     assignment_list,
     assignment_timeline,
     assignments_with_status,
+    last_reported_progress,
+    last_return,
     lead_unit_view,
     task_ancestors,
     today,
@@ -89,12 +96,19 @@ def _get(request, assignment_id: int) -> Assignment:
 
 @login_required
 def assignment_detail(request, assignment_id: int):
-    assignment = _get(request, assignment_id)
+    return _detail(request, _get(request, assignment_id))
+
+
+def _detail(request, assignment: Assignment, report_form: ReportForm | None = None):
+    """The assignment's page; `report_form` is a refused report kept with what was typed."""
     status = assignments_with_status(Assignment.objects.filter(pk=assignment.pk)).get()
     user: User = request.user
     own = user.role == User.Role.UNIT_USER and user.unit_id == assignment.unit_id
     days = workdays_between(today(), assignment.due_date)
     calendar_note = calendar_warning(today(), assignment.due_date)
+    if report_form is None:
+        last = last_reported_progress(assignment)
+        report_form = ReportForm(initial={"progress": last}, last_progress=last)
     return render(
         request,
         "tasks/assignment.html",
@@ -108,7 +122,8 @@ def assignment_detail(request, assignment_id: int):
             "calendar_warning": calendar_note,
             "timeline": assignment_timeline(assignment),
             "own": own,
-            "report_form": ReportForm(initial={"progress": assignment.progress}),
+            "returned": last_return(assignment),
+            "report_form": report_form,
             "extension_form": ExtensionForm(),
             "pending_extension": assignment.extension_requests.filter(status="pending").first(),
             "partners": lead_unit_view(assignment, user),
@@ -125,6 +140,14 @@ def _act(request, assignment_id: int, action) -> None:
         raise PermissionDenied(exc.message) from exc
     except ApplicationError as exc:
         messages.error(request, exc.message)
+
+
+def _may_report(request, assignment: Assignment) -> bool:
+    try:
+        require_own_unit(request.user, assignment)
+    except ForbiddenError:
+        return False
+    return True
 
 
 def _invalid(request, form, assignment_id: int):
@@ -147,8 +170,15 @@ def assignment_sign(request, assignment_id: int):
 @login_required
 @require_POST
 def assignment_report(request, assignment_id: int):
-    form = ReportForm(request.POST, request.FILES)
+    assignment = _get(request, assignment_id)
+    # progress going down must be confirmed (checked only where a report can be filed: the
+    # service refuses the others with its own message)
+    in_progress = assignment.state == Assignment.State.IN_PROGRESS
+    last = last_reported_progress(assignment) if in_progress else None
+    form = ReportForm(request.POST, request.FILES, last_progress=last)
     if not form.is_valid():
+        if form.has_error("confirm_decrease") and _may_report(request, assignment):
+            return _detail(request, assignment, report_form=form)
         return _invalid(request, form, assignment_id)
 
     def report():

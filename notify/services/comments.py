@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from core.errors import ApplicationError
+from core.people import PERSON_FIELDS, display_name
 from notify.mentions import mentioned, names_of
 from notify.models import Comment, Event
 from notify.selectors import comment_participants
@@ -28,7 +29,7 @@ def _notify(comment: Comment, mentions: list[User]) -> None:
     assignment, author = comment.assignment, comment.author
     task = assignment.task
     region_id = task.plan.region_id
-    who = author.last_name or author.username
+    who = display_name(author)
     title = f"{who}在“{task.ref} {task.title[:40]}”留言"
     text = f"{assignment.unit}:{task.ref} {task.title}\n{comment.text[:500]}"
     unit_link = reverse("assignment_detail", args=[assignment.pk])
@@ -75,7 +76,7 @@ def comment_create(*, user: User, assignment_id: int, text: str) -> Comment:
     mentions: list[User] = []
     if "@" in text:
         people: dict[str, list[User]] = defaultdict(list)
-        for person in comment_participants(assignment).only("id", "username", "last_name"):
+        for person in comment_participants(assignment).only(*PERSON_FIELDS):
             for name in set(names_of(person)):
                 people[name].append(person)
         mentions = list(mentioned(text, people))

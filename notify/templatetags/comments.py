@@ -5,7 +5,8 @@ unit's assignment page and the admin's (`admin=True`: coordinators post, others 
 from django import template
 
 from core.errors import NotFoundError
-from notify.mentions import display_name, names_of, segments
+from core.people import display_name
+from notify.mentions import names_of, segments
 from notify.models import Comment
 from notify.selectors import comments_for_assignment
 from notify.services.comments import COMMENT_MAX_CHARS

@@ -16,6 +16,7 @@ from core.admin import (
 )
 from core.errors import ApplicationError
 from core.params import posted_next
+from core.people import size_text
 from tasks_app import access
 from tasks_app.models import (
     Evidence,
@@ -27,13 +28,17 @@ from tasks_app.services import assignments as services
 
 class EvidenceInline(ScopedTabularInline):
     model = Evidence
-    fields = ["download", "size", "content_type"]
+    fields = ["download", "file_size", "content_type"]
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("大小"))
+    def file_size(self, obj: Evidence) -> str:
+        return size_text(obj.size) if obj.file else "-"
 
     @admin.display(description=_("材料"))
     def download(self, obj: Evidence) -> str:
@@ -237,7 +242,8 @@ class ProgressReportAdmin(HistoryScopedAdmin):
 class ExtensionRequestAdmin(HistoryScopedAdmin):
     list_display = [
         "assignment",
-        "previous_due_date",
+        "reason_excerpt",
+        "current_due_date",
         "requested_due_date",
         "status",
         "requested_by",
@@ -259,9 +265,58 @@ class ExtensionRequestAdmin(HistoryScopedAdmin):
     ]
     readonly_fields = fields
     actions = ["approve_selected", "reject_selected"]
+    change_form_template = "admin/tasks_app/extensionrequest/change_form.html"
 
     def scope(self, request):
         return access.extension_requests_for_user(request.user)
+
+    @admin.display(description=_("延期理由"))
+    def reason_excerpt(self, obj: ExtensionRequest) -> str:
+        return obj.reason if len(obj.reason) <= 60 else obj.reason[:60] + "…"
+
+    @admin.display(description=_("当前期限"), ordering="assignment__due_date")
+    def current_due_date(self, obj: ExtensionRequest):
+        return obj.assignment.due_date
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The change form is where a request is decided: coordinators only; leaders read it.
+        return access.is_coordinator(request.user) and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        pass  # a unit's request is not edited here; deciding happens in changeform_view
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        deciding = "_approve" in request.POST or "_refuse" in request.POST
+        if request.method == "POST" and object_id and deciding:
+            # the decision is a top-level (durable) service: outside the admin's transaction
+            return self._decide(request, object_id)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _decide(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        approve = "_approve" in request.POST
+        try:
+            services.extension_request_decide(
+                user=request.user,
+                request_id=obj.pk,
+                approve=approve,
+                comment=request.POST.get("decision_comment_input", ""),
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())  # the list's filters kept
+        self.message_user(
+            request,
+            "已批准延期。" if approve else "已不批准延期,理由已告知单位。",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse("admin:tasks_app_extensionrequest_changelist") + "?status__exact=pending"
+        )
 
     def has_add_permission(self, request) -> bool:
         return False
