@@ -211,11 +211,6 @@ def test_the_leader_landing_pages_say_what_a_leader_can_do(client, world):
     assert "导入工作要点" in client.get("/admin/").content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/admin/tasks_app/progressreport/change_form.html (H2's) shows 通过/退回 "
-    "to anyone on a pending claim; it must test has_change_permission — remove this mark then",
-)
 def test_a_leader_is_offered_no_review_buttons_on_a_pending_claim(client, world):
     from tasks_app.services import assignments as svc
 
