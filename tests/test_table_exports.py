@@ -159,7 +159,7 @@ def busy(world):
     return world
 
 
-def _urls(world) -> dict[str, str]:
+def table_page_urls(world) -> dict[str, str]:
     """Each table page with a query a user would have: a plan, a sort, a view, a year."""
     plan = world.plan.pk
     urls = {
@@ -179,7 +179,7 @@ def _urls(world) -> dict[str, str]:
 @pytest.mark.parametrize("name", TABLE_PAGES)
 def test_table_page_exports_the_rows_it_shows(client, busy, name):
     client.force_login(busy.coordinator)
-    url = _urls(busy)[name]
+    url = table_page_urls(busy)[name]
     page = client.get(url)
     assert page.status_code == 200
     shown = page_tables(page.content)
@@ -247,7 +247,7 @@ EXPORT_QUERIES = {  # pinned: the same with 4 assignments as with 100
 @pytest.mark.parametrize("name", TABLE_PAGES)
 def test_export_query_count_does_not_grow_with_rows(client, world, name):
     client.force_login(world.coordinator)
-    url = _urls(world)[name] + "&format=xlsx"
+    url = table_page_urls(world)[name] + "&format=xlsx"
     Assignment.objects.filter(task__plan=world.plan).update(due_date=dt.date(2026, 3, 2))
     counts = []
     for _round in range(2):
