@@ -4,8 +4,10 @@ table shows, and page.pdf() gives a PDF."""
 
 import pytest
 
-from tests.test_browser import ARGS
-from tests.test_browser import chromium as chromium_fixture  # noqa: F401 (registers `chromium`)
+from tests.test_browser import (
+    ARGS,
+    chromium,  # noqa: F401 (the fixture)
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -13,7 +15,7 @@ HIDDEN = ["#header", ".breadcrumbs", "#nav-sidebar", ".progress-filters", ".expo
 
 
 @pytest.mark.django_db(transaction=True)
-def test_region_progress_prints_without_the_admin_chrome(live_server, chromium, settings, tmp_path):
+def test_region_progress_prints_without_the_admin_chrome(live_server, chromium, settings, tmp_path):  # noqa: F811
     from playwright.sync_api import sync_playwright
 
     from tasks_app.demo import demo_load

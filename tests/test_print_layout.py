@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from reporting.table_exports import day_label
 from reporting.views_tables import TABLE_PAGES
-from tests.test_table_exports import busy as busy_fixture  # noqa: F401 (registers `busy`)
-from tests.test_table_exports import table_page_urls
+from tests.test_table_exports import (
+    busy,  # noqa: F401 (the fixture)
+    table_page_urls,
+)
 
 PRINT_RULES = [
     "@media print",
@@ -30,7 +32,7 @@ PRINT_RULES = [
 
 
 @pytest.mark.parametrize("name", TABLE_PAGES)
-def test_table_page_has_print_css_and_a_title_and_date_in_each_table_head(client, busy, name):
+def test_table_page_has_print_css_and_a_title_and_date_in_each_table_head(client, busy, name):  # noqa: F811
     client.force_login(busy.coordinator)
     page = client.get(table_page_urls(busy)[name]).content.decode()
     style = re.search(r"<style>\s*/\* The table pages on paper.*?</style>", page, re.S)
@@ -48,7 +50,7 @@ def test_table_page_has_print_css_and_a_title_and_date_in_each_table_head(client
         assert f"数据截至 {day_label(timezone.localdate())}" in caption.group(1)
 
 
-def test_assessment_starts_each_table_on_a_new_sheet(client, busy):
+def test_assessment_starts_each_table_on_a_new_sheet(client, busy):  # noqa: F811
     client.force_login(busy.coordinator)
     page = client.get(table_page_urls(busy)["tasks_app_assessment"]).content.decode()
     assert page.count('<h2 class="table-section">') == 2
