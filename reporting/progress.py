@@ -48,6 +48,15 @@ class ProgressFilters:
     state: str = ""
 
 
+NOTHING_DONE = "—"  # a share of nothing: 按时率 when nothing is done
+
+
+def percent(part: int, whole: int) -> int | None:
+    """A share in whole per cent, as the pages and their workbooks show it (Python's
+    rounding, as the template tag `widthratio` did); None when there is nothing to share."""
+    return round(part / whole * 100) if whole else None
+
+
 @dataclass
 class Row:
     key: int | None
@@ -67,6 +76,15 @@ class Row:
     def on_time_rate(self) -> float:
         """Of what is done, the share done by its due date."""
         return self.done_on_time / self.done if self.done else 0.0
+
+    @property
+    def completion_percent(self) -> int:
+        return percent(self.done, self.total) or 0
+
+    @property
+    def on_time_percent(self) -> int | None:
+        """None when nothing is done: the pages and workbooks show "—", not 0%."""
+        return percent(self.done_on_time, self.done)
 
     def as_dict(self) -> dict:
         return {

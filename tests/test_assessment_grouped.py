@@ -1,6 +1,8 @@
 """The assessment is aggregated in SQL (a few thousand groups at national scale instead of one
 Python iteration per assignment); its scores are exactly those of the former per-assignment
-count, kept here as the reference, on a plan with every kind of item, on several days."""
+count, kept here as the reference, on a plan with every kind of item, on several days. The
+reference follows the rules as they now are: what is still open is late up to the day of
+the assessment but no further than the year's 31 December; equal scores share a rank."""
 
 import dataclasses
 import datetime as dt
@@ -65,7 +67,7 @@ def reference_assessment(*, user, region, year, on):
         elif state == Assignment.State.SUBMITTED and claimed:
             late_until = claimed
         else:
-            late_until = on
+            late_until = min(on, dt.date(year, 12, 31))
         late = max(0, workdays_between(due, late_until)) if late_until and late_until > due else 0
         for s in targets:
             s.assignments += 1
@@ -85,8 +87,8 @@ def reference_assessment(*, user, region, year, on):
         for s in scores:
             _score(s, scheme)
         scores.sort(key=lambda s: (-s.score, official.index(s.name)))
-        for i, s in enumerate(scores, start=1):
-            s.rank = i
+        for s in scores:  # 1 + how many scored better
+            s.rank = 1 + sum(other.score > s.score for other in scores)
         ranked.append(scores)
     return ranked[0], ranked[1]
 

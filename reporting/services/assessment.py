@@ -9,11 +9,11 @@ from django.db.models import Case, CharField, Count, DateField, F, IntegerField,
 from django.db.models.functions import Coalesce, TruncDate
 
 from core.localtime import local_zone
-from core.spreadsheets import Sheet, xlsx_bytes
+from core.spreadsheets import Sheet
 from regions.models import Region, User
 from regions.selectors import child_regions_in_order, region_subtree_q
 from reporting.models import AssessmentScheme
-from reporting.progress import child_region_of
+from reporting.progress import NOTHING_DONE, child_region_of, percent
 from tasks_app.access import assignments_for_user
 from tasks_app.models import Assignment
 from tasks_app.selectors import assignments_with_status, today
@@ -23,8 +23,9 @@ FORMULA = (
     "得分 = 100 ×(办结率权重 × 办结率 + 按时率权重 × 按时率)÷(办结率权重 + 按时率权重)"
     " − 每逾期一个工作日扣分 × 逾期工作日合计 − 每次被退回扣分 × 被退回次数"
     " − 每次未按期反馈扣分 × 未按期反馈事项数;最低 0 分。办结率 = 已办结 ÷ 应办结;"
-    "按时率 = 按期办结 ÷ 已办结(以申请办结之日计);逾期工作日:已逾期的算到今天,"
-    "逾期办结或待审核的算到申请办结之日。"
+    "按时率 = 按期办结 ÷ 已办结(以申请办结之日计;没有已办结的记为“—”,按 0 计分);"
+    "逾期工作日:已逾期的算到今天(往年度算到该年 12 月 31 日),"
+    "逾期办结或待审核的算到申请办结之日。得分相同的名次相同。"
 )
 
 
@@ -49,6 +50,15 @@ class Score:
     def on_time_rate(self) -> float:
         return self.done_on_time / self.done if self.done else 0.0
 
+    @property
+    def completion_percent(self) -> int:
+        return percent(self.done, self.assignments) or 0
+
+    @property
+    def on_time_percent(self) -> int | None:
+        """None when nothing is done: the page and the workbook show "—", not 0%."""
+        return percent(self.done_on_time, self.done)
+
 
 def scheme_for(region: Region, year: int) -> AssessmentScheme:
     return AssessmentScheme.objects.filter(region=region, year=year).first() or AssessmentScheme(
@@ -71,7 +81,9 @@ def _score(s: Score, scheme: AssessmentScheme) -> None:
 def _grouped(user: User, region: Region, year: int, on: dt.date):
     """The figures in SQL, grouped by county, unit of the region itself, and (for the late
     ones) due date and the day lateness ran to: a few thousand rows at national scale, not
-    one per assignment, so the working days are counted once per group."""
+    one per assignment, so the working days are counted once per group. What is still open
+    is late up to `on`, but no further than the year's last day: a past year's assessment
+    stays what it was when the year closed."""
     zone = local_zone()
     claimed = TruncDate("submitted_at", tzinfo=zone)
     # the unit's part ends when it claims completion (a slow review is not its lateness)
@@ -79,7 +91,7 @@ def _grouped(user: User, region: Region, year: int, on: dt.date):
     until = Case(
         When(state=Assignment.State.DONE, then=finished),
         When(state=Assignment.State.SUBMITTED, submitted_at__isnull=False, then=claimed),
-        default=Value(on),
+        default=Value(min(on, dt.date(year, 12, 31))),
         output_field=DateField(),
     )
     own = Q(unit__region_id=region.pk)
@@ -110,13 +122,21 @@ def _grouped(user: User, region: Region, year: int, on: dt.date):
     )
 
 
+def _rank(scores: list[Score]) -> None:
+    """Competition ranking of scores sorted best first: equal scores share the better rank
+    and the next one counts them all (1, 2, 2, 4)."""
+    for i, s in enumerate(scores):
+        same = i and s.score == scores[i - 1].score
+        s.rank = scores[i - 1].rank if same else i + 1
+
+
 def assessment(
     *, user: User, region: Region, year: int, on: dt.date | None = None
 ) -> tuple[list[Score], list[Score]]:
     """Scores per county (the region's children) and per unit of the region itself, for
     the assignments due in `year`, ranked. One query for the figures (aggregated in SQL);
-    the working days of lateness are counted per group of late ones. Equal scores (and the
-    order of anything listed unranked) follow the official order."""
+    the working days of lateness are counted per group of late ones. Equal scores share a
+    rank (1, 2, 2, 4) and are listed in official order."""
     on = on or today()
     scheme = scheme_for(region, year)
     rows = _grouped(user, region, year, on)
@@ -144,8 +164,7 @@ def assessment(
         for s in scores:
             _score(s, scheme)
         scores.sort(key=lambda s: -s.score)
-        for i, s in enumerate(scores, start=1):
-            s.rank = i
+        _rank(scores)
         ranked.append(scores)
     return ranked[0], ranked[1]
 
@@ -161,6 +180,8 @@ SCORE_COLUMNS = [
     ("应办结", 8),
     ("已办结", 8),
     ("按期办结", 10),
+    ("办结率(%)", 10),
+    ("按时率(%)", 10),
     ("逾期工作日", 10),
     ("被退回", 8),
     ("未按期反馈", 10),
@@ -180,17 +201,17 @@ def _score_row(s: Score) -> list:
         s.assignments,
         s.done,
         s.done_on_time,
+        s.completion_percent,
+        NOTHING_DONE if s.on_time_percent is None else s.on_time_percent,
         s.overdue_workdays,
         s.returned,
         s.missed,
     ]
 
 
-def assessment_xlsx(counties: list[Score], units: list[Score], *, title: str) -> bytes:
-    return xlsx_bytes(
-        [
-            Sheet("各县(市、区)", SCORE_COLUMNS, map(_score_row, counties)),
-            Sheet("本级单位", SCORE_COLUMNS, map(_score_row, units)),
-        ],
-        title=title,
-    )
+def assessment_sheets(counties: list[Score], units: list[Score]) -> list[Sheet]:
+    """The page's two tables, ranked as it lists them."""
+    return [
+        Sheet("各县(市、区)", SCORE_COLUMNS, map(_score_row, counties)),
+        Sheet("本级单位", SCORE_COLUMNS, map(_score_row, units)),
+    ]
