@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from regions.models import User
@@ -76,33 +76,6 @@ class WeekPoint:
         return self.done_on_time / self.done if self.done else 0.0
 
 
-_SERIES_SQL = """
-WITH weeks AS (
-    SELECT * FROM unnest(%s::date[], %s::timestamptz[]) AS w(week_end, until)
-),
-spans AS (
-    SELECT h.history_date AS since,
-        lead(h.history_date) OVER (PARTITION BY h.id ORDER BY h.history_id) AS replaced,
-        h.history_type, h.state, h.due_date, h.submitted_at, h.done_at
-    FROM {history} h
-    WHERE h.id IN ({visible})
-)
-SELECT
-    w.week_end,
-    count(*),
-    count(*) FILTER (WHERE s.state = 'done'),
-    count(*) FILTER (WHERE s.state = 'done' AND (
-        (s.submitted_at AT TIME ZONE %s)::date <= s.due_date
-        OR (s.submitted_at IS NULL AND (s.done_at AT TIME ZONE %s)::date <= s.due_date)
-    ))
-FROM weeks w
-JOIN spans s ON s.since < w.until AND (s.replaced IS NULL OR s.replaced >= w.until)
-WHERE s.history_type <> '-'
-GROUP BY w.week_end
-ORDER BY w.week_end
-"""
-
-
 def week_ends(on: dt.date, weeks: int = WEEKS) -> list[dt.date]:
     """`on` and the `weeks - 1` days a whole number of weeks before it, oldest first."""
     return [on - dt.timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
@@ -112,24 +85,45 @@ def weekly_series(
     *, user: User, plan: WorkPlan, on: dt.date, weeks: int = WEEKS
 ) -> list[WeekPoint]:
     """Each assignment of the plan as its history recorded it at the end of each week
-    (ending on `on`), counted: one query for all the weeks. Each history record holds from
-    its date until the next record's (window function), and counts in the weeks that end
-    within that span: one pass over the plan's history, no sort of weeks × records.
+    (ending on `on`), counted: one query for all the weeks (portable SQL: PostgreSQL and the
+    embedded SQLite). Each history record holds from its date until the next record's, and
+    counts in the weeks that end within that span.
     Weeks before the plan had any assignment are left out. "On time" is
     `tasks_app.selectors.done_in_time` on the recorded state, in local days."""
     ends = week_ends(on, weeks)
-    visible_sql, visible_params = (
-        _plan_assignments(user, plan).order_by().values("pk").query.sql_with_params()
+    history = Assignment.history.model.objects
+    replaced = (  # the date the next record of the same assignment replaced this one
+        history.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
+        .order_by("history_id")
+        .values("history_date")[:1]
     )
-    sql = _SERIES_SQL.format(
-        history=connection.ops.quote_name(Assignment.history.model._meta.db_table),
-        visible=visible_sql,
+    zone = timezone.get_current_timezone()
+    records = (
+        history.filter(id__in=_plan_assignments(user, plan).order_by().values("pk"))
+        .exclude(history_type="-")
+        .annotate(
+            replaced=Subquery(replaced),
+            submitted_day=TruncDate("submitted_at", tzinfo=zone),
+            done_day=TruncDate("done_at", tzinfo=zone),
+        )
     )
-    zone = timezone.get_current_timezone_name()
-    params = [ends, [_day_end(d) for d in ends], *visible_params, zone, zone]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = {row[0]: WeekPoint(*row) for row in cursor.fetchall()}
+    done = Q(state=State.DONE)
+    in_time = done & (
+        Q(submitted_day__lte=F("due_date"))
+        | Q(submitted_at__isnull=True, done_day__lte=F("due_date"))
+    )
+    figures = {}
+    for k, end in enumerate(ends):
+        until = _day_end(end)
+        held = Q(history_date__lt=until) & (Q(replaced__isnull=True) | Q(replaced__gte=until))
+        figures[f"t{k}"] = Count("history_id", filter=held)
+        figures[f"d{k}"] = Count("history_id", filter=held & done)
+        figures[f"o{k}"] = Count("history_id", filter=held & in_time)
+    counted = records.order_by().aggregate(**figures)
+    found = {
+        end: WeekPoint(end, counted[f"t{k}"], counted[f"d{k}"], counted[f"o{k}"])
+        for k, end in enumerate(ends)
+    }
     points = [found.get(end, WeekPoint(end, 0, 0, 0)) for end in ends]
     while points and points[0].total == 0:
         points.pop(0)
