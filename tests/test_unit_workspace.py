@@ -141,7 +141,7 @@ def test_admin_lists_and_history_show_names(client, world):
     world.czj = named(world.czj, "李四")
     client.force_login(world.coordinator)
     listing = client.get(reverse("admin:tasks_app_progressreport_changelist")).content.decode()
-    assert "李四" in listing and "王协调" not in listing.split("</thead>")[0]
+    assert "李四" in listing.split('id="result_list"')[1]  # the author column, by name
     history = client.get(
         reverse("admin:tasks_app_assignment_history", args=[world.czj_own.pk])
     ).content.decode()
@@ -153,3 +153,11 @@ def test_the_header_and_home_page_greet_by_name(client, world):
     client.force_login(coordinator)
     body = client.get("/").content.decode()
     assert "您好,王协调" in body and body.count("王协调") == 2  # greeting and header
+
+
+def test_the_admin_header_greets_by_name_not_login(client, world):
+    coordinator = named(world.coordinator, "王协调")
+    client.force_login(coordinator)
+    body = client.get("/admin/").content.decode()
+    assert "欢迎,<strong>王协调</strong>" in body
+    assert f"<strong>{coordinator.username}</strong>" not in body
