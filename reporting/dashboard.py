@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import Lead, TruncDate
 from django.utils import timezone
 
 from regions.models import User
@@ -86,26 +86,20 @@ def weekly_series(
 ) -> list[WeekPoint]:
     """Each assignment of the plan as its history recorded it at the end of each week
     (ending on `on`), counted: one query for all the weeks (portable SQL: PostgreSQL and the
-    embedded SQLite). Each history record holds from its date until the next record's, and
-    counts in the weeks that end within that span.
+    embedded SQLite). Each history record holds from its date until the next record's (a
+    window function: one pass over the plan's history), and counts in the weeks that end
+    within that span.
     Weeks before the plan had any assignment are left out. "On time" is
     `tasks_app.selectors.done_in_time` on the recorded state, in local days."""
     ends = week_ends(on, weeks)
-    history = Assignment.history.model.objects
-    replaced = (  # the date the next record of the same assignment replaced this one
-        history.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
-        .order_by("history_id")
-        .values("history_date")[:1]
-    )
     zone = timezone.get_current_timezone()
-    records = (
-        history.filter(id__in=_plan_assignments(user, plan).order_by().values("pk"))
-        .exclude(history_type="-")
-        .annotate(
-            replaced=Subquery(replaced),
-            submitted_day=TruncDate("submitted_at", tzinfo=zone),
-            done_day=TruncDate("done_at", tzinfo=zone),
-        )
+    records = Assignment.history.model.objects.filter(
+        id__in=_plan_assignments(user, plan).order_by().values("pk")
+    ).annotate(
+        # the date the next record of the same assignment replaced this one
+        replaced=Window(Lead("history_date"), partition_by=[F("id")], order_by="history_id"),
+        submitted_day=TruncDate("submitted_at", tzinfo=zone),
+        done_day=TruncDate("done_at", tzinfo=zone),
     )
     done = Q(state=State.DONE)
     in_time = done & (
@@ -115,7 +109,11 @@ def weekly_series(
     figures = {}
     for k, end in enumerate(ends):
         until = _day_end(end)
-        held = Q(history_date__lt=until) & (Q(replaced__isnull=True) | Q(replaced__gte=until))
+        held = (
+            Q(history_date__lt=until)
+            & (Q(replaced__isnull=True) | Q(replaced__gte=until))
+            & ~Q(history_type="-")  # a deletion ends the item; it is not a state
+        )
         figures[f"t{k}"] = Count("history_id", filter=held)
         figures[f"d{k}"] = Count("history_id", filter=held & done)
         figures[f"o{k}"] = Count("history_id", filter=held & in_time)
