@@ -145,7 +145,7 @@ class MatrixApi(ApiView):
         matrix = plan_matrix(user=request.user, plan_id=plan.pk, region=plan.region, by=by)
         return Response(
             {
-                "columns": [{"id": key, "name": name} for key, name in matrix.columns],
+                "columns": [{"id": key or None, "name": name} for key, name in matrix.columns],
                 "rows": [
                     {
                         "task": {"id": task.pk, "ref": task.ref, "title": task.title},

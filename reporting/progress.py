@@ -22,6 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from regions.models import Region, Unit, User
@@ -330,13 +331,25 @@ class Matrix:
     column_totals: list[Row]
 
 
+OWN_UNITS_COLUMN = 0  # by county: the region's own units, one column before the counties
+
+
+def _matrix_column(region: Region, by: str):
+    """What a matrix column groups by: the county (the region's own units: OWN_UNITS_COLUMN),
+    or the unit."""
+    if by == "county":
+        return Coalesce(child_region_of(region), Value(OWN_UNITS_COLUMN))
+    return F("unit_id")
+
+
 def plan_matrix(
     *, user: User, plan_id: int, region: Region, by: str = "county", on: dt.date | None = None
 ) -> Matrix:
-    """Tasks down, counties (or units) across; each cell aggregated in SQL with its light.
+    """Tasks down, counties (or units) across — by county, the region's own units are one
+    column (本级部门及单位) before the counties; each cell aggregated in SQL with its light.
     Three queries: the cells, the column names, the tasks."""
     on = on or today()
-    column = child_region_of(region) if by == "county" else F("unit_id")
+    column = _matrix_column(region, by)
     grouped = (
         _scoped(user, ProgressFilters(plan_id=plan_id), on, flags=("is_overdue", "is_due_soon"))
         .annotate(column=column)
@@ -359,7 +372,7 @@ def plan_matrix(
     }
     keys = {c for _t, c in cells}
     if by == "county":
-        names = child_regions_in_order(region)
+        names = {OWN_UNITS_COLUMN: OWN_UNITS_ROW, **child_regions_in_order(region)}
     else:
         names = dict(
             Unit.objects.filter(pk__in=keys).order_by(*unit_order()).values_list("pk", "short_name")
@@ -396,7 +409,7 @@ def matrix_overdue(
 ) -> QuerySet:
     """The ids of the overdue assignments of the plan in the matrix's `columns` (counties or
     units) that `user` may see — what a bulk 催办 from the matrix chases — as a subquery."""
-    column = child_region_of(region) if by == "county" else F("unit_id")
+    column = _matrix_column(region, by)
     return (
         _scoped(user, ProgressFilters(plan_id=plan_id), on or today(), flags=("is_overdue",))
         .annotate(column=column)

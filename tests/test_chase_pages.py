@@ -111,6 +111,19 @@ def test_the_matrix_chases_the_overdue_items_of_the_ticked_columns(client, overd
     assert Notice.objects.get(event="chased").unit == w.czj_unit
 
 
+def test_the_matrix_by_county_chases_the_own_units_column(client, overdue):
+    """By county, the city's own units are one column (本级部门及单位, value 0): ticking it
+    chases their overdue items, not the counties'."""
+    w = overdue
+    client.force_login(w.coordinator)
+    matrix_url = f"/admin/tasks_app/workplan/{w.plan.pk}/matrix/"
+    matrix = client.get(matrix_url).content.decode()
+    assert 'name="column" value="0" form="matrix-chase">本级部门及单位' in matrix
+    confirm = client.post(CHASE, {"plan": w.plan.pk, "column": [0], "next": matrix_url})
+    _done, ids = _confirm_then_apply(client, confirm, "")
+    assert ids == [w.czj_own.pk]  # the county's overdue item is in its own column
+
+
 def test_nothing_ticked_goes_back_with_a_warning(client, overdue):
     client.force_login(overdue.coordinator)
     back = "/admin/tasks_app/workplan/progress/overdue/"

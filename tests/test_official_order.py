@@ -95,13 +95,15 @@ def test_api(plan):
         matrix = api.get(f"/api/progress/matrix/{plan.plan.pk}/").json()
     assert [r["name"] for r in regions["results"]][:4] == [OWN, *OFFICIAL]
     assert [r["name"] for r in units["results"]][:3] == ["市发改委", "市住建委", "市财政局"]
-    assert [c["name"] for c in matrix["columns"]][:3] == OFFICIAL
+    # the region's own units are one column, before the counties (its id: null, not a region)
+    assert [c["name"] for c in matrix["columns"]][:4] == [OWN, *OFFICIAL]
+    assert matrix["columns"][0]["id"] is None
 
 
 def test_matrix_by_county_and_by_unit(plan):
     args = {"user": plan.coordinator, "plan_id": plan.plan.pk, "region": plan.region, "on": ON}
     counties = [name for _k, name in plan_matrix(**args).columns]
-    assert counties[:3] == OFFICIAL and len(counties) == 10
+    assert counties[:4] == [OWN, *OFFICIAL] and len(counties) == 11
     units = [name for _k, name in plan_matrix(**args, by="unit").columns]
     assert units[:5] == ["市发改委", "市住建委", "市财政局", "小店区政府", "迎泽区政府"]
 
@@ -131,7 +133,7 @@ def test_assessment_page_ranks_equals_in_official_order(client, plan):
         html = client.get("/admin/tasks_app/workplan/assessment/", {"year": 2026}).content.decode()
     tables = [
         re.findall(r"<tr><td>\d+</td><td>([^<]+)</td>", part.split("</table>", 1)[0])
-        for part in html.split('<table class="scores">')[1:]
+        for part in html.split('<table class="scores')[1:]
     ]
     counties, units = tables
     assert counties[:3] == OFFICIAL and len(counties) == 10

@@ -111,12 +111,18 @@ def test_other_regions_coordinator_sees_nothing(world, history):
 
 def test_matrix_has_a_cell_per_county_and_task(world, history):
     matrix = plan_matrix(user=world.coordinator, plan_id=world.plan.pk, region=world.region, on=ON)
-    # official order (GB/T 2260 codes), not the names' character order
-    assert [name for _k, name in matrix.columns][:3] == ["小店区", "迎泽区", "杏花岭区"]
-    assert len(matrix.columns) == 10
-    [(task, cells)] = matrix.rows
-    assert task.ref == "一/(三)" and all(cells)
-    lights = {matrix.columns[i][1]: c.light for i, c in enumerate(cells)}
+    # the city's own units one column first, then official order (GB/T 2260 codes), not
+    # the names' character order
+    names = [name for _k, name in matrix.columns]
+    assert names[:4] == ["本级部门及单位", "小店区", "迎泽区", "杏花岭区"]
+    assert len(matrix.columns) == 11
+    # the departments' tasks are rows too (their only cell: 本级); the counties' task has
+    # a cell in every county column
+    assert [task.ref for task, _cells in matrix.rows] == ["一/(一)", "一/(二)", "一/(三)"]
+    (_first, first_cells), _second, (_county_task, cells) = matrix.rows
+    assert first_cells[0].total == 2 and not any(first_cells[1:])  # 市发改委, 市财政局
+    assert cells[0] is None and all(cells[1:])
+    lights = {matrix.columns[i][1]: c.light for i, c in enumerate(cells) if c}
     assert lights["小店区"] == "blue" and lights["尖草坪区"] == "red"
 
 
@@ -265,7 +271,7 @@ def test_api_units_tasks_matrix_overdue(world, history):
     tasks = api.get("/api/progress/tasks/", {"plan": world.plan.pk}).json()["results"]
     assert [t["name"].split()[0] for t in tasks] == ["一/(一)", "一/(二)", "一/(三)"]
     matrix = api.get(f"/api/progress/matrix/{world.plan.pk}/").json()
-    assert len(matrix["columns"]) == 10 and len(matrix["rows"]) == 1
+    assert len(matrix["columns"]) == 11 and len(matrix["rows"]) == 3
     overdue = api.get("/api/progress/overdue/", {"plan": world.plan.pk}).json()
     assert "尖草坪区政府" in {i["unit"] for i in overdue["results"]}
 
