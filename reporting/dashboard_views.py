@@ -85,7 +85,7 @@ def dashboard_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
         "on": on,
     }
     if plan is None:
-        return render(request, "admin/tasks_app/progress/dashboard.html", context)
+        return render(request, "admin/tasks_app/dashboard.html", context)
     user = request.user
     series = dashboard.weekly_series(user=user, plan=plan, on=on)
     counties = dashboard.counties_ranked(user=user, plan=plan, on=on)
@@ -112,4 +112,4 @@ def dashboard_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
             "calendar_note": calendar_warning(on, soon_until),
         }
     )
-    return render(request, "admin/tasks_app/progress/dashboard.html", context)
+    return render(request, "admin/tasks_app/dashboard.html", context)

@@ -143,7 +143,7 @@ ADMIN_LISTS = {
     "/admin/regions/unit/": 10,
     "/admin/regions/unitcontact/": 9,
     "/admin/regions/unitgroup/": 10,
-    "/admin/regions/user/": 10,
+    "/admin/regions/user/": 9,  # no groups filter for coordinators (groups are admins')
     "/admin/reporting/assessmentscheme/": 10,
     "/admin/tasks_app/assignment/": 9,  # unfiltered, all rows are counted once
     "/admin/reporting/bulletin/": 10,
