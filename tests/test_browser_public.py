@@ -12,7 +12,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.mark.django_db(transaction=True)
 def test_an_anonymous_phone_without_javascript_reads_the_public_page(
-    live_server, chromium, settings, tmp_path
+    live_server,
+    chromium,  # noqa: F811 (the fixture)
+    settings,
+    tmp_path,
 ):
     from playwright.sync_api import sync_playwright
 
