@@ -9,6 +9,7 @@ from notify import apis as notify_apis
 from notify import views as notify_views
 from regions import views as region_views
 from reporting import apis as reporting_apis
+from reporting import public_views
 from tasks_app import apis as task_apis
 from tasks_app import views as task_views
 
@@ -44,6 +45,9 @@ urlpatterns = [
         notify_views.notification_read_all,
         name="notifications_read_all",
     ),
+    # the public page of a plan (政务公开): anonymous, by an opaque token
+    path("public/<str:token>/", public_views.public_plan_page, name="public_plan"),
+    path("public/<str:token>.json", public_views.public_plan_json, name="public_plan_json"),
     path("invite/<str:token>/", region_views.invitation_accept_view, name="invitation_accept"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -15,7 +15,7 @@ from core.admin import (
 )
 from core.errors import ApplicationError
 from core.params import bad_query, is_id, query_form
-from reporting import chase, dashboard_views, views
+from reporting import chase, dashboard_views, public_views, views
 from reporting.models import AssessmentScheme, Bulletin
 from reporting.views import BulletinDownloadForm
 from tasks_app import access
@@ -240,5 +240,10 @@ for route, view, name in [
     ("tasks_app/workplan/<int:plan_id>/matrix/", views.matrix_view, "tasks_app_progress_matrix"),
     ("tasks_app/workplan/progress/chase/", chase.chase_view, "tasks_app_progress_chase"),
     ("tasks_app/workplan/dashboard/", dashboard_views.dashboard_view, "tasks_app_dashboard"),
+    (
+        "tasks_app/workplan/<int:plan_id>/public/",
+        public_views.plan_public_view,
+        "tasks_app_plan_public",
+    ),
 ]:
     admin.site.register_page(route, view, name=name, model=WorkPlan)

@@ -162,3 +162,44 @@ class AssessmentScheme(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.region} {self.year} 年度考核规则"
+
+
+class PublicPlan(TimeStampedModel):
+    """A plan's progress published to the public (政务公开): a frozen snapshot served at an
+    opaque URL, refreshed by publishing again, withdrawn by unpublishing."""
+
+    plan = models.OneToOneField(
+        WorkPlan, verbose_name=_("工作要点"), on_delete=models.CASCADE, related_name="public_page"
+    )
+    token = models.CharField(_("公开链接标识"), max_length=64, unique=True)
+    snapshot = models.JSONField(_("公开的数据"), null=True, blank=True)
+    published_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("公开人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    unpublished_at = models.DateTimeField(_("取消公开时间"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("公开页面")
+        verbose_name_plural = _("公开页面")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unpublished_at__isnull=False)
+                | Q(snapshot__isnull=False, published_at__isnull=False),
+                name="public_plan_published_is_frozen",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · 公开页面"
+
+    @property
+    def is_published(self) -> bool:
+        return self.unpublished_at is None

@@ -90,6 +90,11 @@ ROUTE_ROWS = [
     ),
     ("page: invitation, unknown", "get", "/invite/no-such-token/", None, everyone(404)),
     ("page: invitation", "get", "/invite/{token}/", None, everyone(200)),
+    # the public page of 太原市's plan, published: anyone reads it, signed in or not
+    ("page: public plan", "get", "/public/{public_token}/", None, everyone(200)),
+    ("page: public plan, JSON", "get", "/public/{public_token}.json", None, everyone(200)),
+    ("page: public plan, unknown token", "get", "/public/x{public_token}/", None, everyone(404)),
+    ("page: public plan, posted", "post", "/public/{public_token}/", {}, everyone(405)),
     (
         "page: invitation, accept",
         "post",
@@ -339,6 +344,34 @@ ROUTE_ROWS = [
         {"plan": "{plan}"},
         admin(OVERDUE, 404, 403),
     ),
+    (
+        "admin: plan publish",
+        "post",
+        "/admin/tasks_app/workplan/{plan}/public/",
+        {"action": "publish"},
+        admin("/admin/tasks_app/workplan/{plan}/change/", 404, 403),
+    ),
+    (
+        "admin: plan unpublish",
+        "post",
+        "/admin/tasks_app/workplan/{plan}/public/",
+        {"action": "unpublish"},
+        admin("/admin/tasks_app/workplan/{plan}/change/", 404, 403),
+    ),
+    (
+        "admin: plan publish, other region's",
+        "post",
+        "/admin/tasks_app/workplan/{other_plan}/public/",
+        {"action": "publish"},
+        admin(404, "/admin/tasks_app/workplan/{other_plan}/change/", 403),
+    ),
+    (
+        "admin: plan publish, read",
+        "get",
+        "/admin/tasks_app/workplan/{plan}/public/",
+        None,
+        admin(405, 405, 405),
+    ),
     # the admin's "not found" for an object outside the user's scope is the same answer as
     # for an id that does not exist: back to the index with "does not exist"
     (
@@ -378,6 +411,7 @@ def objects(world, settings, tmp_path) -> dict:
     from notify.models import Notification
     from regions.services.invitations import invitation_create, invitation_token
     from reporting.models import Bulletin, ExportJob
+    from reporting.services.public_plans import plan_publish
     from tasks_app.models import ImportJob
     from tasks_app.services.assignments import assignments_chase
     from tests.admin_samples import build_other_city
@@ -395,7 +429,9 @@ def objects(world, settings, tmp_path) -> dict:
     job = ImportJob.objects.create(
         region=world.region, created_by=world.coordinator, source_text="一、x", status="failed"
     )
+    public_token = plan_publish(user=world.coordinator, plan_id=world.plan.pk).token
     return ids | {
+        "public_token": public_token,
         "notification": notification.pk,
         "token": invitation_token(invitation_create(user=world.czj, enqueue=False)),
         "plan": world.plan.pk,

@@ -24,6 +24,7 @@ from tasks_app.models import (
     ProgressReport,
 )
 from tasks_app.services import assignments as services
+from tasks_app.services.report_visibility import reports_set_public
 
 
 class EvidenceInline(ScopedTabularInline):
@@ -130,6 +131,7 @@ class ProgressReportAdmin(HistoryScopedAdmin):
         "kind",
         "progress",
         "review_status",
+        "is_public",
         "author",
         "created_at",
     ]
@@ -146,10 +148,11 @@ class ProgressReportAdmin(HistoryScopedAdmin):
         "reviewed_by",
         "reviewed_at",
         "review_comment",
+        "is_public",
     ]
     readonly_fields = fields
     inlines = [EvidenceInline]
-    actions = ["accept_selected", "return_selected"]
+    actions = ["accept_selected", "return_selected", "make_public", "make_private"]
     change_form_template = "admin/tasks_app/progressreport/change_form.html"
     change_list_template = "admin/tasks_app/progressreport/change_list.html"
 
@@ -194,9 +197,31 @@ class ProgressReportAdmin(HistoryScopedAdmin):
             ),
         )
 
-    def _report(self, request, done: int, problems: list[str], verb: str) -> None:
+    @admin.action(description=_("公开所选反馈的正文(已通过的,下次公开进展时显示)"))
+    def make_public(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        self._report(
+            request,
+            *reports_set_public(user=request.user, report_ids=ids, public=True),
+            "已标记公开",
+            "份反馈",
+        )
+
+    @admin.action(description=_("取消公开所选反馈的正文"))
+    def make_private(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        self._report(
+            request,
+            *reports_set_public(user=request.user, report_ids=ids, public=False),
+            "已取消公开",
+            "份反馈",
+        )
+
+    def _report(
+        self, request, done: int, problems: list[str], verb: str, what: str = "份办结申请"
+    ) -> None:
         if done:
-            self.message_user(request, f"{verb} {done} 份办结申请。", messages.SUCCESS)
+            self.message_user(request, f"{verb} {done} {what}。", messages.SUCCESS)
         for problem in problems:
             self.message_user(request, problem, messages.WARNING)
 

@@ -120,6 +120,11 @@ class ProgressReport(TimeStampedModel):
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     review_comment = models.TextField(_("审核意见"), blank=True)
+    is_public = models.BooleanField(
+        _("公开"),
+        default=False,
+        help_text=_("协调员标记后,下次公开进展时其正文出现在公开页面上(仅限已通过的)。"),
+    )
 
     history = HistoricalRecords()
 
@@ -147,6 +152,10 @@ class ProgressReport(TimeStampedModel):
                 condition=~Q(review_status__in=["accepted", "returned"])
                 | Q(reviewed_by__isnull=False, reviewed_at__isnull=False),
                 name="report_reviewed_has_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_public=False) | Q(review_status="accepted"),
+                name="report_public_only_accepted",
             ),
         ]
 
