@@ -8,9 +8,12 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from core.errors import ForbiddenError, NotFoundError
+from regions.services import user_upsert
 from reporting.models import PublicPlan
 from reporting.services.public_plans import plan_publish, plan_unpublish
 from tasks_app.models import Assignment, ProgressReport
@@ -177,6 +180,29 @@ def test_anyone_reads_the_published_page_and_json_without_signing_in(world):
     assert rows["一/(一)"]["lead_units"] and rows["一/(一)"]["state"] == "已逾期"
     assert rows["一/(一)"]["assignments"] == 2 and rows["一/(一)"]["done"] == 0
     assert body["totals"]["assignments"] == Assignment.objects.filter(task__plan=world.plan).count()
+
+
+def test_a_task_whose_units_all_claimed_in_time_is_not_overdue_while_the_claims_wait(world):
+    """The public state uses the one overdue rule: a completion claim filed by the due date
+    is not overdue while it waits for review, even after the due date."""
+    task = world.czj_own.task
+    items = Assignment.objects.filter(task=task).select_related("unit")
+    due = max(a.due_date for a in items)
+    filed = timezone.make_aware(dt.datetime.combine(due, dt.time(10)))
+    with time_machine.travel(filed, tick=False):
+        for a in items:
+            user = user_upsert(
+                username=f"claim{a.pk}", password="pw-123456", role="unit_user", unit=a.unit
+            )
+            svc.assignment_sign(user=user, assignment_id=a.pk)
+            svc.report_create(
+                user=user, assignment_id=a.pk, text="完成", progress=100, completion=True
+            )
+    page = plan_publish(
+        user=world.coordinator, plan_id=world.plan.pk, on=due + dt.timedelta(days=10)
+    )
+    rows = {t["ref"]: t for t in _get(page.token, ".json").json()["tasks"]}
+    assert rows[task.ref]["state"] == "推进中"
 
 
 def test_every_json_key_is_in_the_allow_list_and_nothing_private_is_served(world, busy):

@@ -23,7 +23,7 @@ from regions.selectors import unit_order
 from reporting.models import PublicPlan
 from tasks_app.access import plans_for_user, require_coordinator
 from tasks_app.models import Assignment, ProgressReport, Role, Task, WorkPlan
-from tasks_app.selectors import today
+from tasks_app.selectors import assignments_with_status, today
 
 STATE_DONE, STATE_OVERDUE, STATE_GOING, STATE_NEW = "已办结", "已逾期", "推进中", "待签收"
 OPEN = (Assignment.State.IN_PROGRESS, Assignment.State.SUBMITTED)
@@ -42,12 +42,12 @@ def _percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
 
-def _state(items: list[Assignment], on: dt.date) -> str:
+def _state(items: list[Assignment]) -> str:
     if not items:
         return ""
     if all(a.state == Assignment.State.DONE for a in items):
         return STATE_DONE
-    if any(a.state != Assignment.State.DONE and a.due_date < on for a in items):
+    if any(a.is_overdue for a in items):  # the one overdue rule (a claim filed in time is not)
         return STATE_OVERDUE
     if any(a.state in OPEN or a.state == Assignment.State.DONE for a in items):
         return STATE_GOING
@@ -60,7 +60,9 @@ def public_snapshot(*, plan: WorkPlan, on: dt.date | None = None) -> dict:
     tasks = Task.objects.filter(plan=plan).order_by("position", "pk")
     by_task: dict[int, list[Assignment]] = defaultdict(list)
     for a in (
-        Assignment.objects.filter(task__plan=plan)
+        assignments_with_status(
+            Assignment.objects.filter(task__plan=plan), on=on, flags=("is_overdue",)
+        )
         .select_related("unit")
         .only(
             "task_id",
@@ -102,7 +104,7 @@ def public_snapshot(*, plan: WorkPlan, on: dt.date | None = None) -> dict:
     for task in tasks.only("ref", "number", "level", "title", "due_date"):
         items = by_task.get(task.pk, [])
         done = sum(a.state == Assignment.State.DONE for a in items)
-        state = _state(items, on)
+        state = _state(items)
         states[state] += 1
         rows.append(
             {
