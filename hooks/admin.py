@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import HistoryScopedAdmin, ScopedAdmin, ScopedTabularInline
@@ -44,6 +45,7 @@ class EndpointForm(forms.ModelForm):
 @admin.register(Endpoint)
 class EndpointAdmin(HistoryScopedAdmin):
     form = EndpointForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["url", "region", "active", "consecutive_failures", "disabled_at"]
     list_filter = ["active", "region"]
     search_fields = ["url"]
