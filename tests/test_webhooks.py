@@ -315,3 +315,28 @@ def test_events_become_deliveries_for_the_subscribed_endpoints_of_the_region(wor
         for d in every.deliveries.filter(event="assignment.state_changed").order_by("pk")
     ]
     assert states == ["submitted", "done"]
+
+
+@pytest.mark.django_db
+def test_migrate_gives_existing_role_groups_the_webhook_permissions():
+    from django.contrib.auth.models import Group, Permission
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from regions.services import roles_setup
+
+    groups = roles_setup()
+    hooks_perms = Permission.objects.filter(content_type__app_label="hooks")
+    custom = Permission.objects.get(codename="add_group")  # an operator's own grant stays
+    for group in groups.values():  # as before webhooks existed
+        group.permissions.remove(*hooks_perms)
+    groups["领导"].permissions.add(custom)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    coordinator, leader = Group.objects.get(name="协调员"), Group.objects.get(name="领导")
+    assert set(coordinator.permissions.filter(content_type__app_label="hooks")) == set(hooks_perms)
+    assert {p.codename for p in leader.permissions.filter(content_type__app_label="hooks")} == {
+        "view_endpoint",
+        "view_historicalendpoint",
+        "view_webhookdelivery",
+        "view_webhookattempt",
+    }
+    assert leader.permissions.filter(pk=custom.pk).exists()
