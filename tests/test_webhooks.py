@@ -340,3 +340,30 @@ def test_migrate_gives_existing_role_groups_the_webhook_permissions():
         "view_webhookattempt",
     }
     assert leader.permissions.filter(pk=custom.pk).exists()
+
+
+def test_beat_queues_again_what_a_killed_worker_left_unsent(world, settings):
+    from hooks.services.stale import webhooks_stale_enqueue
+
+    settings.OUTBOX_STALE_AFTER = 600
+    settings.OUTBOX_RETRY_BASE = 60
+    endpoint = hook(world, "https://93.184.215.14/hook")
+    now = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+
+    def row(name: str, minutes: float, **fields) -> WebhookDelivery:
+        d = WebhookDelivery.objects.create(endpoint=endpoint, event="test", payload={"n": name})
+        when = now - dt.timedelta(minutes=minutes)
+        WebhookDelivery.objects.filter(pk=d.pk).update(updated_at=when, **fields)
+        return d
+
+    row("recent", 5)
+    lost = row("lost", 11)
+    row("retrying", 10.5, attempts=1)  # the outbox task retries it 1 minute after it failed
+    overdue = row("retry-lost", 12, attempts=1)
+    row("sent", 60, sent_at=now)
+    row("cancelled", 60, cancelled_at=now)
+    row("gave-up", 24 * 60, attempts=7)  # failed more often than the task retries
+    assert webhooks_stale_enqueue(now) == 2
+    stamped = WebhookDelivery.objects.filter(updated_at=now)
+    assert set(stamped.values_list("pk", flat=True)) == {lost.pk, overdue.pk}
+    assert webhooks_stale_enqueue(now) == 0  # stamped: not queued again at once
