@@ -367,3 +367,27 @@ def test_beat_queues_again_what_a_killed_worker_left_unsent(world, settings):
     stamped = WebhookDelivery.objects.filter(updated_at=now)
     assert set(stamped.values_list("pk", flat=True)) == {lost.pk, overdue.pk}
     assert webhooks_stale_enqueue(now) == 0  # stamped: not queued again at once
+
+
+def test_the_admin_lists_and_a_delivery_page_do_not_grow_with_their_rows(client, world):
+    from tests.test_query_counts import ADMIN_LISTS, count
+
+    client.force_login(world.coordinator)
+
+    def rows(n: int) -> WebhookDelivery:
+        for i in range(n):
+            d = delivery(hook(world, f"https://93.184.215.14/{n}-{i}"), i)
+            WebhookAttempt.objects.bulk_create(
+                WebhookAttempt(delivery=d, status_code=500, latency_ms=3) for _ in range(n)
+            )
+        return d
+
+    pages = ["/admin/hooks/endpoint/", "/admin/hooks/webhookdelivery/"]
+    last = rows(1)
+    one = [count(client.get, url) for url in pages]
+    one.append(count(client.get, f"/admin/hooks/webhookdelivery/{last.pk}/change/"))
+    last = rows(8)
+    many = [count(client.get, url) for url in pages]
+    many.append(count(client.get, f"/admin/hooks/webhookdelivery/{last.pk}/change/"))
+    assert one == many
+    assert one[:2] == [ADMIN_LISTS[url] for url in pages]
