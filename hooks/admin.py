@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import HistoryScopedAdmin, ScopedAdmin, ScopedTabularInline
+from core.admin import HistoryScopedAdmin, ScopedAdmin, ScopedTabularInline, may_write
 from core.errors import ApplicationError
 from hooks.models import Endpoint, EventType, WebhookAttempt, WebhookDelivery
 from hooks.services.endpoints import endpoint_save, endpoints_for_user, endpoints_test, url_check
@@ -61,6 +61,11 @@ class EndpointAdmin(HistoryScopedAdmin):
 
     def scope(self, request):
         return endpoints_for_user(request.user)
+
+    def get_fields(self, request, obj=None):
+        """A reader (a leader) is not shown the secret: it would let them sign events."""
+        fields = super().get_fields(request, obj)
+        return fields if may_write(request.user) else [f for f in fields if f != "secret"]
 
     def save_model(self, request, obj, form, change) -> None:
         endpoint_save(user=request.user, endpoint=obj)

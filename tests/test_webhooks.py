@@ -238,6 +238,8 @@ def test_a_coordinator_registers_an_endpoint_and_sends_a_test(client, world, set
 def test_other_regions_do_not_see_an_endpoint_and_leaders_only_read(client, world):
     endpoint = hook(world, "https://93.184.215.14/hook")
     change = f"/admin/hooks/endpoint/{endpoint.pk}/change/"
+    client.force_login(world.coordinator)
+    assert SECRET in client.get(change).content.decode()
     client.force_login(world.other_coordinator)
     assert client.get(change)["Location"] == "/admin/"
     assert endpoint.url not in client.get("/admin/hooks/endpoint/").content.decode()
@@ -248,6 +250,7 @@ def test_other_regions_do_not_see_an_endpoint_and_leaders_only_read(client, worl
     client.force_login(world.leader)
     page = client.get(change)
     assert page.status_code == 200 and endpoint.url in page.content.decode()
+    assert SECRET not in page.content.decode()  # a reader cannot sign events
     assert client.post(change, {"url": "https://93.184.215.15/x"}).status_code == 403
     listing = client.get("/admin/hooks/endpoint/")
     assert "send_test" not in listing.content.decode()
