@@ -44,5 +44,10 @@ BEAT_SCHEDULE: dict = {
         "task": "notify.tasks.deliveries_due_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Every five minutes: webhook deliveries a killed worker's batch left unsent.
+    "stale-webhooks": {
+        "task": "hooks.tasks.webhooks_stale_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

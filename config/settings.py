@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "tasks_app",
     "notify",
     "reporting",
+    "hooks",
 ]
 
 MIDDLEWARE = [
@@ -296,6 +297,17 @@ OUTBOX_CHUNK = env.int("OUTBOX_CHUNK", default=200)
 # A notice delivery still unsent this many seconds after it was queued (or last tried, plus
 # the retry's backoff) is queued again by beat: the batch of a worker that was killed.
 OUTBOX_STALE_AFTER = env.int("OUTBOX_STALE_AFTER", default=600)
+# The outbox's first retry waits this many seconds, each next one twice as long.
+OUTBOX_RETRY_BASE = env.int("OUTBOX_RETRY_BASE", default=60)
+
+# --- webhooks (hooks) -------------------------------------------------------------------------
+# An endpoint that fails this many deliveries in a row is disabled (its coordinators told).
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=10)
+# Seconds to connect, and to wait for each read, of one webhook call.
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
+# Loopback, private, link-local … addresses are refused (no server-side request forgery)
+# unless this allows them (a test's local server, an intranet deployment that means it).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 # Links in mails point here.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # SMS through an HTTP gateway (notify/channels.py): where to POST, the key that signs each

@@ -232,6 +232,7 @@ class Event(models.TextChoices):
     MENTION = "mention", _("提到了你")
     CLAIM_SUBMITTED = "claim_submitted", _("办结申请待审核")
     EXTENSION_REQUESTED = "extension_requested", _("延期申请待审批")
+    WEBHOOK_DISABLED = "webhook_disabled", _("Webhook 已停用")
 
 
 class Channel(models.TextChoices):

@@ -43,12 +43,12 @@ MAIL_ERRORS = (smtplib.SMTPException, OSError)
 SEND_ERRORS = (*MAIL_ERRORS, ChannelError)
 
 # `outbox_send_task` retries a batch's failures this many times, the n-th (from 0) after
-# retry_delay(n) seconds: 1, 2, 4 … 32 minutes.
+# retry_delay(n) seconds: 1, 2, 4 … 32 minutes (OUTBOX_RETRY_BASE, 60 s, doubled each time).
 MAX_RETRIES = 6
 
 
 def retry_delay(retries: int) -> int:
-    return 60 * 2**retries
+    return settings.OUTBOX_RETRY_BASE * 2**retries
 
 
 @dataclass

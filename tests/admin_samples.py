@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from hooks.models import Endpoint, WebhookDelivery
 from notify.models import Delivery, Digest, MailLog, Notice, Reminder
 from regions.models import Region, Unit, UnitContact, UnitGroup, User
 from regions.services import user_upsert
@@ -96,6 +97,11 @@ def _activity(assignment: Assignment, user: User) -> None:
         period_end=dt.date(2026, 6, 30),
     )
     AssessmentScheme.objects.create(region=plan.region, year=2026)
+    # a public address literal (no DNS), subscribed to nothing: no test sends to it
+    endpoint = Endpoint.objects.create(
+        region=plan.region, url="https://93.184.215.14/hook", secret="s", events=[]
+    )
+    WebhookDelivery.objects.create(endpoint=endpoint, event="test", payload={"event": "test"})
 
 
 def build_samples(world) -> dict[type, tuple[object, object]]:
@@ -133,6 +139,8 @@ def build_samples(world) -> dict[type, tuple[object, object]]:
         Delivery: pair(Delivery, notice__region=lambda s: s.region),
         Bulletin: pair(Bulletin, plan=lambda s: s.plan),
         AssessmentScheme: pair(AssessmentScheme, region=lambda s: s.region),
+        Endpoint: pair(Endpoint, region=lambda s: s.region),
+        WebhookDelivery: pair(WebhookDelivery, endpoint__region=lambda s: s.region),
     }
     assert all(m is not None and t is not None for m, t in samples.values()), samples
     return samples

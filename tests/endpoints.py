@@ -22,6 +22,7 @@ class Endpoint:
     def __init__(self, check) -> None:
         self.requests: list[dict] = []
         self.answer = (200, {"errcode": 0, "errmsg": "ok"})
+        self.answers: list[tuple[int, dict]] = []  # answered first, one each, before `answer`
         self.hold_request: int | None = None  # the n-th request (from 1) waits for `release`
         self.held = threading.Event()  # set when that request has arrived
         self.release = threading.Event()
@@ -34,13 +35,16 @@ class Endpoint:
                 problem = check(self.path, dict(self.headers), body)
                 query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
                 record = {"path": self.path, "query": query, "json": json.loads(body)}
+                record |= {"headers": dict(self.headers), "body": body}
                 with endpoint._lock:
                     endpoint.requests.append({**record, "problem": problem})
                     number = len(endpoint.requests)
                 if number == endpoint.hold_request:
                     endpoint.held.set()
                     endpoint.release.wait(timeout=120)
-                status, answer = (403, {"errcode": 403}) if problem else endpoint.answer
+                with endpoint._lock:
+                    scripted = endpoint.answers.pop(0) if endpoint.answers else endpoint.answer
+                status, answer = (403, {"errcode": 403}) if problem else scripted
                 data = json.dumps(answer).encode()
                 try:
                     self.send_response(status)
@@ -78,6 +82,22 @@ def sms_check(path, headers, body, key: str = SMS_KEY) -> str:
     timestamp = headers.get("X-Timestamp", "")
     expected = hmac.new(key.encode(), timestamp.encode() + b"\n" + body, hashlib.sha256).hexdigest()
     return "" if headers.get("X-Signature") == expected else "bad signature"
+
+
+def webhook_check(secret: str):
+    """A webhook receiver's check: the signature over "<timestamp>.<body>", written out by
+    hand (not hooks' own code), and the other headers present."""
+
+    def check(path, headers, body) -> str:
+        timestamp = headers.get("X-Webhook-Timestamp", "")
+        expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+        if not timestamp.isdigit() or not headers.get("X-Webhook-Id", "").isdigit():
+            return "missing headers"
+        if headers.get("X-Webhook-Signature") != "sha256=" + expected.hexdigest():
+            return "bad signature"
+        return ""
+
+    return check
 
 
 def endpoints_start() -> dict[str, Endpoint]:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "core", "regions", "tasks_app", "notify", "reporting")
+PACKAGES = ("config", "core", "regions", "tasks_app", "notify", "reporting", "hooks")
 SKIP = {"migrations", "__pycache__", "tests"}
 
 

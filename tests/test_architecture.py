@@ -9,7 +9,7 @@ import pytest
 from tests.import_graph import PACKAGES, ROOT, app_edges, cycles, graph, modules
 
 MAX_LINES = 450
-APPS = ("core", "regions", "tasks_app", "notify", "reporting")
+APPS = ("core", "regions", "tasks_app", "notify", "reporting", "hooks")
 
 
 def test_no_source_file_is_over_450_lines():
@@ -40,6 +40,7 @@ def test_apps_depend_downwards_only():
     assert apps["tasks_app"] <= {"core", "regions"}
     assert apps["notify"] <= {"core", "regions", "tasks_app"}
     assert apps["reporting"] <= {"core", "regions", "tasks_app", "notify"}
+    assert apps["hooks"] <= {"core", "regions", "tasks_app", "notify"}
 
 
 def test_no_module_imports_another_modules_private_name():

@@ -87,4 +87,4 @@ def test_models_that_stayed_keep_their_admin_addresses(client, world):
 
 
 def test_every_outgoing_kind_goes_through_the_one_outbox():
-    assert set(KINDS) == {"reminder", "digest", "bulletin", "invitation", "delivery"}
+    assert set(KINDS) == {"reminder", "digest", "bulletin", "invitation", "delivery", "webhook"}

@@ -16,6 +16,7 @@ from notify.mentions import mentioned, names_of
 from notify.models import Comment, Event
 from notify.selectors import comment_participants
 from notify.services.notices import Audience, notices_create
+from notify.signals import commented
 from regions.models import User
 from regions.selectors import region_coordinator_ids
 from tasks_app.access import assignment_get_for_user, require_comment_writer
@@ -82,4 +83,5 @@ def comment_create(*, user: User, assignment_id: int, text: str) -> Comment:
         mentions = list(mentioned(text, people))
         comment.mentions.set(mentions)
     _notify(comment, mentions)  # in the same transaction: told if and only if it is saved
+    commented.send(sender=Comment, comment=comment)
     return comment

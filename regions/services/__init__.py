@@ -351,7 +351,7 @@ ROLE_GROUPS = {
     "协调员": ("coordinator", {"add", "change", "delete", "view"}),
     "领导": ("leader", {"view"}),
 }
-_ROLE_APPS = ("regions", "tasks_app", "notify", "reporting")
+_ROLE_APPS = ("regions", "tasks_app", "notify", "reporting", "hooks")
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.utils import timezone
 from core.errors import ApplicationError, NotFoundError
 from core.localtime import date_text
 from core.queue import queue_task
+from notify.signals import bulletin_published
 from regions.models import Unit, User
 from regions.selectors import OWN_UNITS_ROW, child_regions_in_order, unit_order
 from reporting.models import Bulletin, BulletinDelivery
@@ -189,6 +190,7 @@ def bulletin_publish(*, user: User, bulletin_id: int, enqueue: bool = True) -> B
     )
     if enqueue:
         transaction.on_commit(lambda: queue_task("tasks_app.tasks.bulletin_send_task", bulletin.pk))
+    bulletin_published.send(sender=Bulletin, bulletin=bulletin)
     return bulletin
 
 
