@@ -79,10 +79,11 @@ def history_entry_response(model_admin, request, object_id, version_id) -> Templ
         **{opts.pk.attname: object_id, "history_id": version_id},
     )
     obj = model_admin.get_queryset(request).get(pk=object_id)
+    recorded = {f.name for f in history_model._meta.fields}  # not a field the history excludes
     fields = [
         (capfirst(f.verbose_name), field_text(record, f))
         for f in opts.concrete_fields
-        if not f.primary_key and f.name not in HIDDEN_FIELDS
+        if not f.primary_key and f.name not in HIDDEN_FIELDS and f.name in recorded
     ]
     url = f"admin:{opts.app_label}_{opts.model_name}"
     context = {

@@ -52,7 +52,7 @@ class Endpoint(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["secret"])  # a signing key stays out of history
 
     class Meta:
         verbose_name = _("Webhook 端点")

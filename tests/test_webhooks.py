@@ -251,6 +251,12 @@ def test_other_regions_do_not_see_an_endpoint_and_leaders_only_read(client, worl
     page = client.get(change)
     assert page.status_code == 200 and endpoint.url in page.content.decode()
     assert SECRET not in page.content.decode()  # a reader cannot sign events
+    history = client.get(f"/admin/hooks/endpoint/{endpoint.pk}/history/")
+    assert history.status_code == 200 and SECRET not in history.content.decode()
+    record = endpoint.history.latest()
+    version = client.get(f"/admin/hooks/endpoint/{endpoint.pk}/history/{record.history_id}/")
+    assert version.status_code == 200 and SECRET not in version.content.decode()
+    assert not hasattr(record, "secret")  # the signing key is never kept in the history
     assert client.post(change, {"url": "https://93.184.215.15/x"}).status_code == 403
     listing = client.get("/admin/hooks/endpoint/")
     assert "send_test" not in listing.content.decode()
