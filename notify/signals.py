@@ -10,3 +10,5 @@ from django.dispatch import Signal
 commented = Signal()
 # bulletin: the reporting.Bulletin just published (plan and region loaded)
 bulletin_published = Signal()
+# page: the reporting.PublicPlan just published or refreshed (plan loaded)
+plan_published = Signal()

@@ -22,6 +22,7 @@ from notify.outbox import outbox_send
 from notify.services.comments import comment_create
 from reporting.models import Bulletin
 from reporting.services.bulletins import bulletin_publish
+from reporting.services.public_plans import plan_publish
 from tasks_app.services import assignments as svc
 from tests.endpoints import Endpoint as Server
 
@@ -301,6 +302,7 @@ def test_events_become_deliveries_for_the_subscribed_endpoints_of_the_region(wor
         period_end=dt.date(2026, 6, 30),
     )
     bulletin_publish(user=world.coordinator, bulletin_id=bulletin.pk, enqueue=False)
+    page = plan_publish(user=world.coordinator, plan_id=world.plan.pk, on=dt.date(2026, 7, 1))
     events = list(
         WebhookDelivery.objects.filter(endpoint=every)
         .order_by("pk")
@@ -312,7 +314,10 @@ def test_events_become_deliveries_for_the_subscribed_endpoints_of_the_region(wor
         "assignment.state_changed",
         "assignment.state_changed",
         "bulletin.published",
+        "plan.published",
     ]
+    published = every.deliveries.get(event="plan.published").payload["data"]
+    assert published["public_url"].endswith(f"/public/{page.token}/")
     assert list(comments.deliveries.values_list("event", flat=True)) == ["comment.created"]
     assert not elsewhere.deliveries.exists()
     payload = comments.deliveries.get().payload

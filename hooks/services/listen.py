@@ -9,21 +9,23 @@ the work is which type:
 - "claim_submitted" → report.created and assignment.state_changed (to 待审核)
 - "claim_reviewed" → assignment.state_changed (办结, or back to 办理中)
 - "extension_decided" → extension.decided
-- notify's `commented` → comment.created; `bulletin_published` → bulletin.published
+- notify's `commented` → comment.created; `bulletin_published` → bulletin.published;
+  `plan_published` (the public progress page published or refreshed) → plan.published
 
 A plain progress report (no claim) and signing are not events of tasks_app, so they send
-nothing; plan.published is for the public page and is not sent yet.
+nothing.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
 from hooks.models import Endpoint, EventType, WebhookDelivery
 from notify.outbox import outbox_enqueue
-from notify.signals import bulletin_published, commented
+from notify.signals import bulletin_published, commented, plan_published
 from regions.models import Unit
 from tasks_app.events import happened
 
@@ -195,3 +197,14 @@ def bulletin_created(sender, bulletin, signal=None, **kwargs) -> None:
     deliveries_create(
         region_id=bulletin.plan.region_id, event=EventType.BULLETIN_PUBLISHED, data=data
     )
+
+
+@receiver(plan_published, dispatch_uid="hooks.plan_published")
+def plan_made_public(sender, page, signal=None, **kwargs) -> None:
+    plan = page.plan
+    data = {
+        "plan": {"id": plan.pk, "title": plan.title},
+        "public_url": settings.SITE_URL.rstrip("/") + f"/public/{page.token}/",
+        "published_at": page.published_at.isoformat(),
+    }
+    deliveries_create(region_id=plan.region_id, event=EventType.PLAN_PUBLISHED, data=data)

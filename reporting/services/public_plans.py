@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError, NotFoundError
 from core.localtime import date_text
+from notify.signals import plan_published
 from regions.models import User
 from regions.selectors import unit_order
 from reporting.models import PublicPlan
@@ -175,6 +176,7 @@ def plan_publish(*, user: User, plan_id: int, on: dt.date | None = None) -> Publ
     page.published_at, page.published_by, page.unpublished_at = now, user, None
     page._history_user = user
     page.save()
+    plan_published.send(sender=PublicPlan, page=page)
     return page
 
 
