@@ -84,7 +84,9 @@ def review_in_browser(page, url: str, region_id: int, source, audit_id: int, env
     suggestion = row.locator(f"input[type=radio][value='unit:{audit_id}']")
     assert suggestion.count() == 1
     with page.expect_navigation():
-        suggestion.check()
+        # click, not check(): choosing submits the form, and check() would then wait for
+        # this row (no longer unresolved once mapped) to show the radio ticked
+        suggestion.click()
     mapped = page.locator("tr.needs-choice", has_text="市统计局")
     assert mapped.locator("input:checked").count() == 1
     assert "unresolved" not in mapped.get_attribute("class")

@@ -145,13 +145,13 @@ def test_the_migration_numbers_existing_units_in_the_order_they_were_loaded():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    def migrate(target):
+    def migrate(targets):
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
-        executor.migrate([target])
-        return executor.loader.project_state([target]).apps
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
 
-    before = migrate(("regions", "0005_unit_contact_long_webhooks"))
+    before = migrate([("regions", "0005_unit_contact_long_webhooks")])
     try:
         region_model, unit_model = (
             before.get_model("regions", "Region"),
@@ -161,8 +161,8 @@ def test_the_migration_numbers_existing_units_in_the_order_they_were_loaded():
         county = region_model.objects.create(code="990101", name="乙区", level="county")
         for region, name in [(city, "市乙局"), (county, "乙区政府"), (city, "市甲局")]:
             unit_model.objects.create(region=region, short_name=name, kind="department")
-    finally:
-        migrate(("regions", "0006_unit_position"))
+    finally:  # every app back to its latest (going back unapplied the apps that need regions)
+        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     assert list(Unit.objects.values_list("short_name", "position")) == [
         ("市乙局", 1),
         ("市甲局", 2),
