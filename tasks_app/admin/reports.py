@@ -123,8 +123,45 @@ def reason_action(
     )
 
 
+class DecidedOnItsPage:
+    """A change form whose two buttons decide the object through a service (yes / no, with
+    the comment typed on the page): the decision is a top-level (durable) service, so it
+    runs outside the transaction the admin opens around a change form. A refusal from the
+    service comes back to the same page (the list's filters kept)."""
+
+    decision_buttons: tuple[str, str]  # the yes button's name, the no button's
+    decision_comment: str
+
+    def decide(self, request, obj, yes: bool, comment: str) -> tuple[str, str]:
+        """Apply the decision; the success message and where to go next."""
+        raise NotImplementedError
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        deciding = any(name in request.POST for name in self.decision_buttons)
+        if request.method == "POST" and object_id and deciding:
+            return self._decide(request, object_id)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _decide(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        yes = self.decision_buttons[0] in request.POST
+        try:
+            message, back = self.decide(
+                request, obj, yes, request.POST.get(self.decision_comment, "")
+            )
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        self.message_user(request, message, messages.SUCCESS)
+        return HttpResponseRedirect(back)
+
+
 @admin.register(ProgressReport)
-class ProgressReportAdmin(HistoryScopedAdmin):
+class ProgressReportAdmin(DecidedOnItsPage, HistoryScopedAdmin):
     list_display = [
         "assignment",
         "excerpt",
@@ -228,35 +265,13 @@ class ProgressReportAdmin(HistoryScopedAdmin):
     def save_model(self, request, obj, form, change):
         pass  # a unit's report is not edited here; reviewing happens in changeform_view
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        reviewing = "_accept" in request.POST or "_return" in request.POST
-        if request.method == "POST" and object_id and reviewing:
-            # the review is a top-level (durable) service: run it outside the transaction
-            # the admin opens around a change form
-            return self._review(request, object_id)
-        return super().changeform_view(request, object_id, form_url, extra_context)
+    decision_buttons = ("_accept", "_return")  # 通过 / 退回
+    decision_comment = "review_comment_input"
 
-    def _review(self, request, object_id):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, obj):
-            raise PermissionDenied
-        accept = "_accept" in request.POST
-        try:
-            services.report_review(
-                user=request.user,
-                report_id=obj.pk,
-                accept=accept,
-                comment=request.POST.get("review_comment_input", ""),
-            )
-        except ApplicationError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return HttpResponseRedirect(request.path)
-        self.message_user(request, "已通过,事项办结。" if accept else "已退回。", messages.SUCCESS)
-        return HttpResponseRedirect(
-            reverse("admin:tasks_app_progressreport_changelist") + "?review_status__exact=pending"
-        )
+    def decide(self, request, obj, yes: bool, comment: str) -> tuple[str, str]:
+        services.report_review(user=request.user, report_id=obj.pk, accept=yes, comment=comment)
+        back = reverse("admin:tasks_app_progressreport_changelist")
+        return "已通过,事项办结。" if yes else "已退回。", back + "?review_status__exact=pending"
 
     def has_change_permission(self, request, obj=None) -> bool:
         # The change form is the review page: coordinators only; leaders read it.
@@ -264,7 +279,7 @@ class ProgressReportAdmin(HistoryScopedAdmin):
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(HistoryScopedAdmin):
+class ExtensionRequestAdmin(DecidedOnItsPage, HistoryScopedAdmin):
     list_display = [
         "assignment",
         "reason_excerpt",
@@ -310,38 +325,15 @@ class ExtensionRequestAdmin(HistoryScopedAdmin):
     def save_model(self, request, obj, form, change):
         pass  # a unit's request is not edited here; deciding happens in changeform_view
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        deciding = "_approve" in request.POST or "_refuse" in request.POST
-        if request.method == "POST" and object_id and deciding:
-            # the decision is a top-level (durable) service: outside the admin's transaction
-            return self._decide(request, object_id)
-        return super().changeform_view(request, object_id, form_url, extra_context)
+    decision_buttons = ("_approve", "_refuse")  # 批准 / 不批准
+    decision_comment = "decision_comment_input"
 
-    def _decide(self, request, object_id):
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, obj):
-            raise PermissionDenied
-        approve = "_approve" in request.POST
-        try:
-            services.extension_request_decide(
-                user=request.user,
-                request_id=obj.pk,
-                approve=approve,
-                comment=request.POST.get("decision_comment_input", ""),
-            )
-        except ApplicationError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())  # the list's filters kept
-        self.message_user(
-            request,
-            "已批准延期。" if approve else "已不批准延期,理由已告知单位。",
-            messages.SUCCESS,
+    def decide(self, request, obj, yes: bool, comment: str) -> tuple[str, str]:
+        services.extension_request_decide(
+            user=request.user, request_id=obj.pk, approve=yes, comment=comment
         )
-        return HttpResponseRedirect(
-            reverse("admin:tasks_app_extensionrequest_changelist") + "?status__exact=pending"
-        )
+        back = reverse("admin:tasks_app_extensionrequest_changelist") + "?status__exact=pending"
+        return ("已批准延期。" if yes else "已不批准延期,理由已告知单位。"), back
 
     def has_add_permission(self, request) -> bool:
         return False
