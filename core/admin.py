@@ -158,10 +158,23 @@ class ScopedAdmin(SafeChangeListMixin, ScopedFieldsMixin, admin.ModelAdmin):
         return may_write(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return may_write(request.user) and super().has_change_permission(request, obj)
+        return (
+            may_write(request.user)
+            and (obj is None or self.object_writable(request, obj))
+            and super().has_change_permission(request, obj)
+        )
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return may_write(request.user) and super().has_delete_permission(request, obj)
+        return (
+            may_write(request.user)
+            and (obj is None or self.object_writable(request, obj))
+            and super().has_delete_permission(request, obj)
+        )
+
+    def object_writable(self, request, obj) -> bool:
+        """Whether a writer may change this object they see; an admin narrows it (a lower
+        government's child plan is read-only to the levels above)."""
+        return True
 
     def get_list_filter(self, request):
         return [scoped_list_filter(self.model, f) for f in super().get_list_filter(request)]

@@ -3,6 +3,9 @@
 - unit user: its unit's assignments, and, where its unit leads a task, that task's others;
 - coordinator and leader: plans of their region and everything below it;
 - superuser: everything; anyone else: nothing.
+Cascade (分解下达): a government's coordinators and leaders also see what a plan above gave
+their own government (`incoming_for_user`), and a child plan — the decomposition of such an
+item — is changed only by its own region's coordinators: the levels above read it.
 Anything outside is "not found", never "forbidden", so its existence does not leak.
 """
 
@@ -14,7 +17,7 @@ from django.db.models import Q, QuerySet
 
 from core.errors import ForbiddenError, NotFoundError
 from regions.access import is_coordinator, is_regional, regions_for_user, units_for_user
-from regions.models import User
+from regions.models import Unit, User
 from regions.selectors import region_subtree_q
 from tasks_app.models import (
     Assignment,
@@ -74,6 +77,61 @@ def reports_for_user(user: User) -> QuerySet[ProgressReport]:
 
 def extension_requests_for_user(user: User) -> QuerySet[ExtensionRequest]:
     return ExtensionRequest.objects.filter(assignment__in=assignments_for_user(user))
+
+
+def incoming_for_user(user: User) -> QuerySet[Assignment]:
+    """What a plan of a region above gave the government of the user's own region (上级交办):
+    its coordinators receive, decompose and claim it; its leaders read it."""
+    if not user.is_authenticated or not user.is_active or not is_regional(user):
+        return Assignment.objects.none()
+    return Assignment.objects.filter(
+        unit__region_id=user.region_id, unit__kind=Unit.Kind.GOVERNMENT
+    ).exclude(_region_q(user, "task__plan__region__"))
+
+
+def incoming_get_for_user(*, user: User, assignment_id: int) -> Assignment:
+    try:
+        return (
+            incoming_for_user(user)
+            .select_related("task__plan__region", "unit__region")
+            .get(pk=assignment_id)
+        )
+    except (Assignment.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFoundError("上级交办事项不存在。") from exc
+
+
+def require_receiver(user: User) -> None:
+    """Receiving, decomposing and claiming an item from above is the coordinators' work
+    (of the receiving government: `incoming_for_user` has already scoped the item)."""
+    if not (is_coordinator(user) and user.region_id):
+        raise ForbiddenError("只有本级协调员可以办理上级交办事项;领导只能查看。")
+
+
+def plan_is_managed_by(user: User, plan: WorkPlan) -> bool:
+    """Whether the user may change a plan they can see: a child plan (分解方案) belongs to
+    the government that made it, so only coordinators of its own region change it."""
+    if user.is_superuser:
+        return True
+    if not is_coordinator(user):
+        return False
+    return plan.parent_assignment_id is None or plan.region_id == user.region_id
+
+
+def unmanaged_plans_q(user: User, prefix: str = "") -> Q:
+    """Among the plans a user sees, those they only read: lower governments' child plans."""
+    if user.is_superuser:
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}parent_assignment__isnull": False}) & ~Q(
+        **{f"{prefix}region_id": user.region_id}
+    )
+
+
+def require_plan_manager(user: User, plan: WorkPlan) -> None:
+    require_coordinator(user)
+    if not plan_is_managed_by(user, plan):
+        raise ForbiddenError(
+            f"《{plan.title}》是{plan.region}的分解方案,由其协调员办理;上级只能查看。"
+        )
 
 
 def tasks_for_user(user: User) -> QuerySet[Task]:

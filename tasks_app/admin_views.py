@@ -19,9 +19,9 @@ from regions.selectors import (
     units_without_channel,
     unreachable_warning,
 )
-from tasks_app.access import is_coordinator
+from tasks_app.access import incoming_get_for_user, is_coordinator
 from tasks_app.import_review import directory_options, review_chips, review_edits_from_post
-from tasks_app.models import ImportJob
+from tasks_app.models import Assignment, ImportJob
 from tasks_app.services.import_plan import import_preview
 from tasks_app.services.imports import (
     import_job_confirm,
@@ -59,11 +59,26 @@ class ImportStartForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 12, "cols": 100}),
     )
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, parent: Assignment | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = _regions_for(user)
         if user.region_id:
             self.fields["region"].initial = user.region_id
+        if parent is not None:  # a child plan goes to the receiving government's region
+            self.fields["region"].queryset = Region.objects.filter(pk=parent.unit.region_id)
+            self.fields["region"].initial = parent.unit.region_id
+
+
+def _parent_for_import(request: HttpRequest) -> Assignment | None:
+    """The item from above the document decomposes (`?parent=`), if it is the user's to
+    receive: not found otherwise."""
+    raw = request.POST.get("parent") or request.GET.get("parent")
+    if not raw:
+        return None
+    try:
+        return incoming_get_for_user(user=request.user, assignment_id=raw)
+    except NotFoundError as exc:
+        raise Http404 from exc
 
     def clean(self):
         cleaned = super().clean()
@@ -76,13 +91,14 @@ def import_start_view(request: HttpRequest, admin_context: dict) -> HttpResponse
     user = request.user
     if not is_coordinator(user):
         raise Http404
+    parent = _parent_for_import(request)
     if request.method == "POST":
         # Refuse an oversized upload by its declared size, before reading the body.
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > max_upload_bytes() + _ENVELOPE:
             messages.error(request, too_big_message(length))
             return redirect("admin:tasks_app_workplan_import")
-        form = ImportStartForm(request.POST, request.FILES, user=user)
+        form = ImportStartForm(request.POST, request.FILES, user=user, parent=parent)
         if form.is_valid():
             try:
                 job = import_job_create(
@@ -90,17 +106,19 @@ def import_start_view(request: HttpRequest, admin_context: dict) -> HttpResponse
                     region=form.cleaned_data["region"],
                     upload=form.cleaned_data.get("file"),
                     text=form.cleaned_data.get("text") or "",
+                    parent_assignment=parent,
                 )
             except ApplicationError as exc:
                 form.add_error(None, exc.message)
             else:
                 return redirect("admin:tasks_app_workplan_import_review", job_id=job.pk)
     else:
-        form = ImportStartForm(user=user)
+        form = ImportStartForm(user=user, parent=parent)
     context = {
         **admin_context,
-        "title": _("导入工作要点"),
+        "title": _("导入分解方案") if parent else _("导入工作要点"),
         "form": form,
+        "parent": parent,
         "max_mb": max_upload_bytes() // (1024 * 1024),
         "recent": ImportJob.objects.filter(created_by=user).select_related("region", "plan")[:10],
     }

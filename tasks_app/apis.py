@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -16,6 +16,7 @@ from tasks_app.access import (
     is_coordinator,
     reports_for_user,
 )
+from tasks_app.cascade import with_child_plan
 from tasks_app.models import Assignment, ExtensionRequest, ProgressReport
 from tasks_app.parse_sandbox import parse_sandboxed
 from tasks_app.selectors import AssignmentFilters, assignment_list
@@ -84,6 +85,14 @@ class WorkPlanParseApi(ApiView):
 # --- assignments, reports, extensions -------------------------------------------------------
 
 
+class ChildPlanOutput(serializers.Serializer):
+    id = serializers.IntegerField(help_text="分解方案(工作要点)的 id")
+    total = serializers.IntegerField(help_text="分解方案的交办事项数")
+    done = serializers.IntegerField(help_text="其中已办结")
+    progress = serializers.IntegerField(help_text="平均进度(%)")
+    complete = serializers.BooleanField()
+
+
 class AssignmentOutput(serializers.Serializer):
     id = serializers.IntegerField()
     task_id = serializers.IntegerField()
@@ -108,6 +117,21 @@ class AssignmentOutput(serializers.Serializer):
     submitted_at = serializers.DateTimeField(allow_null=True)
     done_at = serializers.DateTimeField(allow_null=True)
     last_report_at = serializers.DateTimeField(allow_null=True)
+    child_plan = serializers.SerializerMethodField(
+        help_text="分解下达:受领政府对本事项的分解方案及其完成情况(计算所得);未分解为 null"
+    )
+
+    @extend_schema_field(ChildPlanOutput(allow_null=True))
+    def get_child_plan(self, obj) -> dict | None:
+        if getattr(obj, "child_plan_ref", None) is None:
+            return None
+        return {
+            "id": obj.child_plan_ref,
+            "total": obj.child_total,
+            "done": obj.child_done,
+            "progress": obj.child_progress,
+            "complete": obj.child_total > 0 and obj.child_done == obj.child_total,
+        }
 
 
 class EvidenceOutput(serializers.Serializer):
@@ -148,7 +172,8 @@ class ExtensionOutput(serializers.Serializer):
 
 
 def _with_status(request, assignment_id: int):
-    return assignment_list(user=request.user, filters=AssignmentFilters()).get(pk=assignment_id)
+    assignments = assignment_list(user=request.user, filters=AssignmentFilters())
+    return with_child_plan(assignments).get(pk=assignment_id)
 
 
 def _page(view, request, queryset, serializer):
@@ -185,7 +210,7 @@ class AssignmentListApi(ApiView):
             overdue=data.get("due") == "overdue",
             search=data.get("q", ""),
         )
-        assignments = assignment_list(user=request.user, filters=filters)
+        assignments = with_child_plan(assignment_list(user=request.user, filters=filters))
         return _page(self, request, assignments, AssignmentOutput)
 
 

@@ -220,6 +220,51 @@ ROUTE_ROWS = [
         admin(403, 200, 403),
     ),
     ("admin: plan import", "get", "/admin/tasks_app/workplan/import/", None, admin(200, 200, 404)),
+    # 上级交办: 太原市 has nothing from above; 市财政局's item is nobody's to receive (tests/
+    # test_cascade.py and test_cascade_matrix.py go over three levels)
+    ("admin: incoming", "get", "/admin/tasks_app/incoming/", None, admin(200, 200, 200)),
+    (
+        "admin: incoming, receive",
+        "post",
+        "/admin/tasks_app/incoming/",
+        {"receive": "{a}"},
+        admin("/admin/tasks_app/incoming/", "/admin/tasks_app/incoming/", 403),
+    ),
+    (
+        "admin: incoming, decompose",
+        "get",
+        "/admin/tasks_app/incoming/{a}/decompose/",
+        None,
+        admin(404, 404, 404),
+    ),
+    (
+        "admin: incoming, decompose post",
+        "post",
+        "/admin/tasks_app/incoming/{a}/decompose/",
+        {"rows": "1", "title-0": "x"},
+        admin(404, 404, 404),
+    ),
+    (
+        "admin: incoming, claim",
+        "get",
+        "/admin/tasks_app/incoming/{a}/claim/",
+        None,
+        admin(404, 404, 404),
+    ),
+    (
+        "admin: incoming, claim post",
+        "post",
+        "/admin/tasks_app/incoming/{a}/claim/",
+        {"text": "x"},
+        admin(404, 404, 404),
+    ),
+    (
+        "admin: plan import against an item from above",
+        "get",
+        "/admin/tasks_app/workplan/import/?parent={a}",
+        None,
+        admin(404, 404, 404),
+    ),
     # a region of 别市's coordinator's is not 太原市: the form refuses it (200 with the error)
     (
         "admin: plan import, start in 太原市",

@@ -22,7 +22,7 @@ from notify.signals import plan_published
 from regions.models import User
 from regions.selectors import unit_order
 from reporting.models import PublicPlan
-from tasks_app.access import plans_for_user, require_coordinator
+from tasks_app.access import plans_for_user, require_coordinator, require_plan_manager
 from tasks_app.models import Assignment, ProgressReport, Role, Task, WorkPlan
 from tasks_app.selectors import assignments_with_status, today
 
@@ -155,6 +155,7 @@ def _plan_for_coordinator(user: User, plan_id: int) -> WorkPlan:
     plan = plans_for_user(user).filter(pk=plan_id).first()
     if plan is None:
         raise NotFoundError("工作要点不存在。")
+    require_plan_manager(user, plan)  # a lower government publishes its own child plan
     return plan
 
 

@@ -18,6 +18,7 @@ from core.errors import ApplicationError
 from tasks_app import access
 from tasks_app.admin.bulk_forms import DueDateForm, ReassignForm, bulk_form_action
 from tasks_app.admin.reports import ChaseForm, reason_action
+from tasks_app.cascade import child_progress
 from tasks_app.models import (
     Assignment,
 )
@@ -146,12 +147,16 @@ class AssignmentAdmin(HistoryScopedAdmin):
         "done_at",
         "last_report_at",
         "page_link",
+        "child_plan_info",
     ]
 
     actions = ["chase_selected", "reassign_selected", "change_due_date_selected"]
 
     def scope(self, request):
         return access.assignments_for_user(request.user)
+
+    def object_writable(self, request, obj) -> bool:
+        return access.plan_is_managed_by(request.user, obj.task.plan)
 
     def changelist_view(self, request, extra_context=None):
         # the list's POSTs are its actions, each a write: a leader (who is offered none) is
@@ -258,6 +263,29 @@ class AssignmentAdmin(HistoryScopedAdmin):
             '<a href="{}">{}</a>',
             reverse("assignment_detail", args=[obj.pk]),
             _("打开办理页面(时间线与材料)"),
+        )
+
+    @admin.display(description=_("下级分解落实"))
+    def child_plan_info(self, obj) -> str:
+        """The receiving government's child plan and its completion, computed now; with the
+        ways to read it (the levels above read it, they do not change it)."""
+        child = child_progress(obj) if obj.pk else None
+        if child is None:
+            return gettext("未分解")
+        plan_url = reverse("admin:tasks_app_workplan_change", args=[child.plan_id])
+        overdue_url = reverse("admin:tasks_app_progress_overdue") + f"?plan={child.plan_id}"
+        return format_html(
+            '<div id="child-plan"><a href="{}">{}</a>({}) · 已办结 {}/{} · 平均进度 {}% · '
+            '<a href="{}">逾期 {} 项</a> · <a href="{}">进展矩阵</a></div>',
+            plan_url,
+            child.title,
+            child.region,
+            child.done,
+            child.total,
+            child.progress,
+            overdue_url,
+            child.overdue,
+            reverse("admin:tasks_app_progress_matrix", args=[child.plan_id]),
         )
 
     def save_model(self, request, obj, form, change):

@@ -33,11 +33,15 @@ class WorkPlanAdmin(HistoryScopedAdmin):
     list_select_related = ["region"]
     date_hierarchy = "issued_on"
     change_list_template = "admin/tasks_app/workplan/change_list.html"
-    readonly_fields = ["contents", "created_by"]
+    readonly_fields = ["contents", "created_by", "parent_assignment_info"]
+    exclude = ["parent_assignment"]
     inlines: list = []  # other apps add theirs with add_plan_inline
 
     def scope(self, request):
         return access.plans_for_user(request.user)
+
+    def object_writable(self, request, obj) -> bool:
+        return access.plan_is_managed_by(request.user, obj)
 
     @admin.display(description=_("任务与交办事项"))
     def contents(self, obj: WorkPlan) -> str:
@@ -59,6 +63,23 @@ class WorkPlanAdmin(HistoryScopedAdmin):
             reverse("admin:tasks_app_implementation_report", args=[obj.pk]),
             reverse("admin:tasks_app_ledger", args=[obj.pk]),
             reverse("admin:tasks_app_ledger", args=[obj.pk]),
+        )
+
+    @admin.display(description=_("上级交办事项"))
+    def parent_assignment_info(self, obj: WorkPlan) -> str:
+        """For a child plan (分解方案): the item from above it decomposes."""
+        parent = obj.parent_assignment
+        if parent is None:
+            return "-"
+        return format_html(
+            "《{}》({})第 {} 项 {} · 交给{} · 期限 {} · {}",
+            parent.task.plan.title,
+            parent.task.plan.region,
+            parent.task.ref,
+            parent.task.title,
+            parent.unit,
+            f"{parent.due_date:%Y-%m-%d}",
+            parent.get_state_display(),
         )
 
     def changelist_view(self, request, extra_context=None):
@@ -84,3 +105,6 @@ class TaskAdmin(HistoryScopedAdmin):
 
     def scope(self, request):
         return access.tasks_for_user(request.user)
+
+    def object_writable(self, request, obj) -> bool:
+        return access.plan_is_managed_by(request.user, obj.plan)

@@ -196,6 +196,9 @@ class ProgressReportAdmin(DecidedOnItsPage, HistoryScopedAdmin):
     def scope(self, request):
         return access.reports_for_user(request.user)
 
+    def object_writable(self, request, obj) -> bool:
+        return access.plan_is_managed_by(request.user, obj.assignment.task.plan)
+
     @admin.display(description=_("内容"))
     def excerpt(self, obj: ProgressReport) -> str:
         return obj.text if len(obj.text) <= 40 else obj.text[:40] + "…"
@@ -309,6 +312,9 @@ class ExtensionRequestAdmin(DecidedOnItsPage, HistoryScopedAdmin):
 
     def scope(self, request):
         return access.extension_requests_for_user(request.user)
+
+    def object_writable(self, request, obj) -> bool:
+        return access.plan_is_managed_by(request.user, obj.assignment.task.plan)
 
     @admin.display(description=_("延期理由"))
     def reason_excerpt(self, obj: ExtensionRequest) -> str:

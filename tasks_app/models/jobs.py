@@ -52,6 +52,15 @@ class ImportJob(TimeStampedModel):
         blank=True,
         related_name="import_job",
     )
+    parent_assignment = models.ForeignKey(
+        "tasks_app.Assignment",
+        verbose_name=_("上级交办事项"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("导入的是本级对上级交办事项的分解方案时,生成的方案与之关联。"),
+    )
 
     class Meta:
         verbose_name = _("导入记录")

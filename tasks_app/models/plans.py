@@ -57,6 +57,15 @@ class WorkPlan(TimeStampedModel):
         blank=True,
         related_name="created_plans",
     )
+    parent_assignment = models.OneToOneField(
+        "tasks_app.Assignment",
+        verbose_name=_("上级交办事项"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="child_plan",
+        help_text=_("分解下达:上级交给本级政府的事项,本方案是对它的分解落实。"),
+    )
 
     history = HistoricalRecords()
 

@@ -9,14 +9,10 @@ records who did it and why in the audit history.
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from collections.abc import Sequence
 from pathlib import PurePath
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -29,10 +25,13 @@ from tasks_app.access import (
     reports_for_user,
     require_coordinator,
     require_own_unit,
+    require_plan_manager,
     units_for_user,
+    unmanaged_plans_q,
 )
 from tasks_app.models import Assignment, Evidence, ExtensionRequest, ProgressReport
 from tasks_app.services.bulk import chase_history, history_reason
+from tasks_app.services.evidence import evidence_check_file, evidence_check_link
 
 State = Assignment.State
 
@@ -43,11 +42,18 @@ def _lock(user: User, assignment_id: int) -> Assignment:
         return (
             assignments_for_user(user)
             .select_for_update(of=("self",))
-            .select_related("task", "unit")
+            .select_related("task__plan", "unit")
             .get(pk=assignment_id)
         )
     except (Assignment.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFoundError("交办事项不存在。") from exc
+
+
+def _lock_managed(user: User, assignment_id: int) -> Assignment:
+    """`_lock`, for a coordinator's change: refused on a lower government's child plan."""
+    assignment = _lock(user, assignment_id)
+    require_plan_manager(user, assignment.task.plan)
+    return assignment
 
 
 def _save(obj, user: User, reason: str) -> None:
@@ -73,85 +79,6 @@ def assignment_sign(*, user: User, assignment_id: int) -> Assignment:
 
 # --- progress reports and evidence ---------------------------------------------------------
 
-ALLOWED_EVIDENCE = {
-    ".pdf": "application/pdf",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-}
-ALLOWED_LABEL = "PDF、Word(.docx)、Excel(.xlsx)、图片(PNG/JPG/GIF/WebP)"
-
-
-def _content_kind(head: bytes, upload: UploadedFile) -> str | None:
-    """What the bytes really are (by their signature), as one of our extensions."""
-    if head.startswith(b"%PDF-"):
-        return ".pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return ".png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return ".jpg"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return ".gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return ".webp"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            upload.seek(0)
-            with zipfile.ZipFile(upload) as archive:
-                names = set(archive.namelist())
-        except zipfile.BadZipFile:
-            return None
-        finally:
-            upload.seek(0)
-        if "word/document.xml" in names:
-            return ".docx"
-        if "xl/workbook.xml" in names:
-            return ".xlsx"
-    return None
-
-
-def evidence_check_file(upload: UploadedFile) -> str:
-    """Refuse an oversized file (by its size, before reading) or a type we do not accept;
-    returns the content type to record."""
-    limit = settings.EVIDENCE_MAX_BYTES
-    name = upload.name or ""
-    if upload.size > limit:
-        raise ApplicationError(
-            f"“{name}”过大({upload.size / 1024 / 1024:.1f} MB),每个文件不超过 "
-            f"{limit // (1024 * 1024)} MB。"
-        )
-    extension = PurePath(name).suffix.lower()
-    if extension not in ALLOWED_EVIDENCE:
-        raise ApplicationError(f"“{name}”的类型不允许上传。可上传:{ALLOWED_LABEL}。")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    kind = _content_kind(head, upload)
-    same = kind == extension or {kind, extension} == {".jpg", ".jpeg"}
-    if not same:
-        raise ApplicationError(f"“{name}”的内容与扩展名不符或文件已损坏。可上传:{ALLOWED_LABEL}。")
-    return ALLOWED_EVIDENCE[extension]
-
-
-LINK_MAX = Evidence._meta.get_field("url").max_length
-
-
-def _check_link(link: str) -> str:
-    link = link.strip()
-    if len(link) > LINK_MAX:
-        raise ApplicationError(f"链接过长({len(link)} 个字符),每个链接不超过 {LINK_MAX} 个字符。")
-    try:
-        URLValidator(schemes=["http", "https"])(link)
-    except ValidationError as exc:
-        raise ApplicationError(
-            f"链接“{link}”不是有效的网址(应以 http:// 或 https:// 开头)。"
-        ) from exc
-    return link
-
 
 @transaction.atomic
 def report_create(
@@ -167,6 +94,30 @@ def report_create(
     """A progress report, or with `completion` a claim that the work is done (for review)."""
     assignment = _lock(user, assignment_id)
     require_own_unit(user, assignment)
+    return report_file(
+        assignment=assignment,
+        user=user,
+        text=text,
+        progress=progress,
+        completion=completion,
+        files=files,
+        links=links,
+    )
+
+
+def report_file(
+    *,
+    assignment: Assignment,
+    user: User,
+    text: str,
+    progress: int,
+    completion: bool = False,
+    files: Sequence[UploadedFile] = (),
+    links: Sequence[str] = (),
+) -> ProgressReport:
+    """Record a report on an assignment the caller has locked and checked the user may
+    report on (its unit's user; a receiving government's coordinator, for an item from
+    above)."""
     if assignment.state == State.ASSIGNED:
         raise ApplicationError("请先签收该事项,再反馈进展。")
     if assignment.state == State.SUBMITTED:
@@ -181,7 +132,7 @@ def report_create(
     if not isinstance(progress, int) or not 0 <= progress <= 100:
         raise ApplicationError("进度应为 0 到 100 之间的整数。")
     content_types = [evidence_check_file(f) for f in files]
-    checked_links = [_check_link(link) for link in links if link.strip()]
+    checked_links = [evidence_check_link(link) for link in links if link.strip()]
 
     report = ProgressReport(
         assignment=assignment,
@@ -227,7 +178,7 @@ def report_review(*, user: User, report_id: int, accept: bool, comment: str = ""
         report = reports_for_user(user).select_for_update(of=("self",)).get(pk=report_id)
     except (ProgressReport.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFoundError("进展反馈不存在。") from exc
-    assignment = _lock(user, report.assignment_id)
+    assignment = _lock_managed(user, report.assignment_id)
     if report.review_status != ProgressReport.Review.PENDING:
         raise ApplicationError(
             "该反馈不需要审核。"
@@ -332,7 +283,7 @@ def extension_request_decide(
         raise NotFoundError("延期申请不存在。") from exc
     if request.status != ExtensionRequest.Status.PENDING:
         raise ApplicationError(f"该延期申请已处理({request.get_status_display()})。")
-    assignment = _lock(user, request.assignment_id)
+    assignment = _lock_managed(user, request.assignment_id)
     comment = (comment or "").strip()
     if approve and assignment.state == State.DONE:
         raise ApplicationError("该事项已办结,不能同意延期;如需关闭该申请,请选择不同意并说明理由。")
@@ -378,7 +329,7 @@ def assignment_change_due_date(
     *, user: User, assignment_id: int, due_date: dt.date, reason: str
 ) -> Assignment:
     require_coordinator(user)
-    assignment = _lock(user, assignment_id)
+    assignment = _lock_managed(user, assignment_id)
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("请填写调整期限的原因。")
@@ -397,7 +348,7 @@ def assignment_change_due_date(
 def assignment_reassign(*, user: User, assignment_id: int, unit_id: int, reason: str) -> Assignment:
     """Give the work to another unit: it starts again from 待签收; the old reports stay."""
     require_coordinator(user)
-    assignment = _lock(user, assignment_id)
+    assignment = _lock_managed(user, assignment_id)
     unit = units_for_user(user).filter(pk=unit_id).first()
     if unit is None:
         raise NotFoundError("单位不存在。")
@@ -439,6 +390,7 @@ def assignments_chase(*, user: User, assignment_ids: Sequence[int], message: str
         assignments_for_user(user)
         .filter(pk__in=list(assignment_ids))
         .exclude(state=State.DONE)
+        .exclude(unmanaged_plans_q(user, "task__plan__"))  # lower governments chase their own
         .select_related("task__plan", "unit")
         .order_by("pk")
     )

@@ -94,8 +94,11 @@ def workplan_import(
     period_end: dt.date | None = None,
     source_name: str = "",
     source_text: str = "",
+    parent_assignment: Assignment | None = None,
 ) -> ImportResult:
     """Create the plan with its tasks, responsibilities and assignments, all or nothing.
+    With `parent_assignment`, the plan is this government's decomposition of an item from
+    above (the caller checks it may receive that item).
 
     Every name must resolve (through the directory or `mapping`); mapped names are
     remembered as aliases, so the next document that writes them resolves by itself.
@@ -132,6 +135,7 @@ def workplan_import(
         source_name=source_name[:255],
         source_text=source_text,
         created_by=user,
+        parent_assignment=parent_assignment,
     )
     plan._history_user = user
     plan._change_reason = IMPORT_REASON
@@ -248,6 +252,10 @@ def _create_tasks(
 # --- import jobs: upload → parse → review → confirm ---------------------------------------
 
 
+def parent_assignment_has_child(parent: Assignment) -> bool:
+    return WorkPlan.objects.filter(parent_assignment=parent).exists()
+
+
 def max_upload_bytes() -> int:
     return settings.WORKPLAN_MAX_UPLOAD_BYTES
 
@@ -258,8 +266,17 @@ def import_job_create(
     region: Region,
     upload: UploadedFile | None = None,
     text: str = "",
+    parent_assignment: Assignment | None = None,
 ) -> ImportJob:
-    """Record an upload or pasted text; small ones parse now, large ones in Celery."""
+    """Record an upload or pasted text; small ones parse now, large ones in Celery.
+    `parent_assignment`: the item from above this document decomposes (checked by the
+    caller as receivable by the user); the plan goes to the receiving government's region."""
+    if parent_assignment is not None and parent_assignment.unit.region_id != region.pk:
+        raise ApplicationError(
+            f"分解方案应导入受领政府所在的区划({parent_assignment.unit.region})。"
+        )
+    if parent_assignment is not None and parent_assignment_has_child(parent_assignment):
+        raise ApplicationError("该上级交办事项已有分解方案,不能再导入一个。")
     if upload is None and not text.strip():
         raise ApplicationError("请上传文件或粘贴正文。")
     if upload is not None and upload.size > max_upload_bytes():
@@ -273,6 +290,7 @@ def import_job_create(
         source_size=upload.size if upload else len(text.encode()),
         source_file=upload,
         source_text=text if upload is None else "",
+        parent_assignment=parent_assignment,
     )
     if job.source_size > settings.WORKPLAN_SYNC_PARSE_MAX_BYTES:
         transaction.on_commit(lambda: _enqueue_parse(job.pk))
@@ -371,6 +389,10 @@ def import_job_confirm(*, job: ImportJob, user: User, period_end: dt.date | None
         raise ApplicationError("该文件已导入,不能重复导入。")
     if job.status != ImportJob.Status.PARSED:
         raise ApplicationError("文件尚未解析成功,不能导入。")
+    if job.parent_assignment_id is not None:
+        parent = Assignment.objects.select_for_update(of=("self",)).get(pk=job.parent_assignment_id)
+        if parent_assignment_has_child(parent):
+            raise ApplicationError("该上级交办事项已有分解方案,不能再导入一个。")
     result = workplan_import(
         outline=job.outline,
         region=job.region,
@@ -379,6 +401,7 @@ def import_job_confirm(*, job: ImportJob, user: User, period_end: dt.date | None
         period_end=period_end,
         source_name=job.source_name,
         source_text=job.source_text,
+        parent_assignment=job.parent_assignment,
     )
     job.plan, job.status = result.plan, ImportJob.Status.IMPORTED
     job.save(update_fields=["plan", "status", "updated_at"])

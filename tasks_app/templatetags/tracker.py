@@ -26,4 +26,5 @@ def coordinator_todo(user):
         .exclude(state=Assignment.State.DONE)
         .filter(due_date__lt=today())
         .count(),
+        "incoming": access.incoming_for_user(user).exclude(state=Assignment.State.DONE).count(),
     }
