@@ -110,13 +110,22 @@ class ScopedInline(ScopedFieldsMixin, admin.options.InlineModelAdmin):
     """The base of every inline: scoped choices; written only by those who may write."""
 
     def has_add_permission(self, request, obj=None) -> bool:
-        return may_write(request.user) and super().has_add_permission(request, obj)
+        return self._writes(request, obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return may_write(request.user) and super().has_change_permission(request, obj)
+        return self._writes(request, obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return may_write(request.user) and super().has_delete_permission(request, obj)
+        return self._writes(request, obj) and super().has_delete_permission(request, obj)
+
+    def _writes(self, request, obj) -> bool:
+        """A writer, on a parent object they may change (`obj` is the parent's)."""
+        if not may_write(request.user):
+            return False
+        parent = self.admin_site._registry.get(self.parent_model)
+        if obj is None or not isinstance(parent, ScopedAdmin):
+            return True
+        return parent.object_writable(request, obj)
 
 
 class ScopedTabularInline(ScopedInline, admin.TabularInline):
