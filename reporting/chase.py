@@ -13,7 +13,7 @@ from core.admin import may_write
 from core.params import posted_next
 from reporting.progress import matrix_overdue
 from reporting.views import may_see_progress
-from tasks_app.access import assignments_for_user, plans_for_user
+from tasks_app.access import assignments_for_user, plans_for_user, unmanaged_plans_q
 from tasks_app.admin.reports import ChaseForm
 from tasks_app.models import Assignment
 
@@ -30,7 +30,11 @@ def chase_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
     back = posted_next(request, reverse("admin:tasks_app_progress_overdue"))
     if request.method != "POST":
         return redirect(back)
-    visible = assignments_for_user(request.user).exclude(state=Assignment.State.DONE)
+    visible = (
+        assignments_for_user(request.user)
+        .exclude(state=Assignment.State.DONE)
+        .exclude(unmanaged_plans_q(request.user, "task__plan__"))  # chased by their own level
+    )
     plan_id = request.POST.get("plan", "")
     if plan_id.isdigit():  # from the matrix
         plan = plans_for_user(request.user).filter(pk=plan_id).select_related("region").first()

@@ -36,7 +36,7 @@ from reporting.table_exports import (
     progress_sheet,
     xlsx_response,
 )
-from tasks_app.access import plans_for_user, regions_for_user
+from tasks_app.access import plan_is_managed_by, plans_for_user, regions_for_user
 from tasks_app.models import WorkPlan
 from tasks_app.selectors import LIGHTS, today
 from tasks_app.workdays import calendar_warning
@@ -259,6 +259,8 @@ def matrix_view(request: HttpRequest, plan_id: int, admin_context: dict) -> Http
     on = today()
     matrix = plan_matrix(user=request.user, plan_id=plan.pk, region=plan.region, by=by, on=on)
     title = f"{plan.title}:进展矩阵"
+    # a lower government's child plan is read from above: chased by its own coordinators
+    can_chase = may_write(request.user) and plan_is_managed_by(request.user, plan)
     if form.cleaned_data["format"] == "xlsx":
         return xlsx_response([matrix_sheet(matrix)], title=title, on=on)
     return render(
@@ -270,10 +272,10 @@ def matrix_view(request: HttpRequest, plan_id: int, admin_context: dict) -> Http
             "title": title,
             "plan": plan,
             "matrix": matrix,
-            "table": matrix_table(matrix, select="matrix-chase" if may_write(request.user) else ""),
+            "table": matrix_table(matrix, select="matrix-chase" if can_chase else ""),
             "by": by,
             "lights": LIGHTS,
-            "can_chase": may_write(request.user),
+            "can_chase": can_chase,
         },
     )
 

@@ -307,3 +307,14 @@ def test_a_child_plan_is_imported_from_the_citys_own_document(client, levels):
     )
     assert "已有分解方案" in again.content.decode()
     assert ImportJob.objects.filter(parent_assignment=w.parent).count() == 1
+
+
+def test_the_province_reads_the_child_plans_matrix_without_chasing(client, levels):
+    w = levels
+    child = _split(w)
+    matrix = f"/admin/tasks_app/workplan/{child.pk}/matrix/"
+    page = _client(client, w.province).get(matrix)
+    assert page.status_code == 200 and "matrix-chase" not in page.content.decode()
+    assert "matrix-chase" in _client(client, w.city).get(matrix).content.decode()
+    overdue = f"/admin/tasks_app/workplan/progress/overdue/?plan={child.pk}"
+    assert _client(client, w.province).get(overdue).status_code == 200
