@@ -318,3 +318,17 @@ def test_the_province_reads_the_child_plans_matrix_without_chasing(client, level
     assert "matrix-chase" in _client(client, w.city).get(matrix).content.decode()
     overdue = f"/admin/tasks_app/workplan/progress/overdue/?plan={child.pk}"
     assert _client(client, w.province).get(overdue).status_code == 200
+
+
+def test_each_city_office_is_told_of_its_items_from_above(levels):
+    from notify.models import Notification
+
+    def titles(user):
+        return list(Notification.objects.filter(user=user).values_list("notice__title", flat=True))
+
+    expected = "上级交办:《江岭省2026年政务公开工作要点》有 1 项事项交给本级政府"
+    assert titles(levels.city) == [expected]
+    assert titles(levels.other_city) == [expected]
+    assert titles(levels.province) == []
+    notice = Notification.objects.get(user=levels.city).notice
+    assert "推进预算决算公开" in notice.text and notice.link == "/admin/tasks_app/incoming/"

@@ -13,6 +13,7 @@ from django.urls import reverse
 from core.localtime import chinese_date_text
 from notify.models import Event
 from notify.services.notices import LISTED, Audience, listing, notices_create
+from regions.models import Unit, User
 from regions.selectors import region_coordinator_ids
 from tasks_app.events import happened
 from tasks_app.models import Assignment
@@ -81,7 +82,44 @@ def _by_unit(event: str, assignments: list[Assignment], title: str, intro: str, 
 
 
 def assigned(*, plan, assignments, actor) -> None:
-    _by_unit(Event.ASSIGNED, list(assignments), "你单位有 {n} 项新交办事项", "", actor)
+    assignments = list(assignments)
+    _by_unit(Event.ASSIGNED, assignments, "你单位有 {n} 项新交办事项", "", actor)
+    _tell_receivers(plan, assignments, actor)
+
+
+def _tell_receivers(plan, assignments: list[Assignment], actor) -> None:
+    """Items given to a lower government are also its coordinating office's to receive and
+    decompose (上级交办): one notice to that region's coordinators (two queries in all)."""
+    governments = dict(
+        Unit.objects.filter(pk__in={a.unit_id for a in assignments}, kind=Unit.Kind.GOVERNMENT)
+        .exclude(region_id=plan.region_id)
+        .values_list("pk", "region_id")
+    )
+    if not governments:
+        return
+    coordinators: dict[int, list[int]] = defaultdict(list)
+    for region_id, user_id in User.objects.filter(
+        is_active=True, role=User.Role.COORDINATOR, region_id__in=set(governments.values())
+    ).values_list("region_id", "pk"):
+        coordinators[region_id].append(user_id)
+    items: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in assignments:
+        region_id = governments.get(assignment.unit_id)
+        if region_id in coordinators:
+            items[region_id].append(assignment)
+    audiences = [
+        Audience(
+            user_ids=coordinators[region_id],
+            title=f"上级交办:《{plan.title}》有 {len(group)} 项事项交给本级政府",
+            text="请签收并分解落实:\n" + listing([_item(a) for a in group[:LISTED]], len(group)),
+            link=reverse("admin:tasks_app_incoming"),
+        )
+        for region_id, group in items.items()
+    ]
+    if audiences:
+        notices_create(
+            event=Event.ASSIGNED, region_id=plan.region_id, audiences=audiences, actor=actor
+        )
 
 
 def chased(*, assignments, message, actor) -> None:
