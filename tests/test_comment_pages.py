@@ -212,7 +212,7 @@ def _count(get, url) -> int:
 QUERIES = {
     ("czj", "tasks"): 14,
     ("fgw", "tasks"): 15,
-    ("coordinator", "admin"): 13,
+    ("coordinator", "admin"): 15,  # + the write check (its plan) and 下级分解落实
     ("czj", "api"): 4,
 }
 

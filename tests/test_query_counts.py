@@ -110,7 +110,7 @@ PAGES = {
     ("coordinator", "/api/reports/?review_status=pending"): 3,
     ("czj", "/api/extension-requests/"): 2,
     ("coordinator", "/api/extension-requests/?status=pending"): 2,
-    ("coordinator", "/admin/"): 10,
+    ("coordinator", "/admin/"): 11,  # + the incoming items (上级交办)
     ("coordinator", "/admin/tasks_app/workplan/assessment/?year=2026"): 10,
 }
 
