@@ -2,6 +2,9 @@
 
 While a completion claim waits for review (待审核) the unit is not chased; a reminder whose
 assignment has changed since the sweep (done, reassigned, extended) is cancelled, not sent.
+Each level is reminded of its own plans: a unit per the plan that gave it the item (a city's
+government of the province's item, the city's units of its child plan), and a coordinator's
+daily summary leaves out the lower governments' child plans, which it only reads.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from regions.selectors import (
     region_subtree_q,
     unit_mail_recipients_many,
 )
+from tasks_app.access import unmanaged_plans_q
 from tasks_app.models import Assignment, Role
 from tasks_app.selectors import assignments_with_status
 from tasks_app.workdays import workdays_between
@@ -150,10 +154,12 @@ class DigestMail(TrackedRows):
             region_id, template = digest.unit.region_id, "unit_digest"
         else:
             user = digest.user
+            # the plans the coordinator runs: not a lower government's child plan (分解方案),
+            # whose claims and overdue items are its own coordinators' (the upper level reads it)
             mine = Assignment.objects.filter(
                 region_subtree_q(user.region, prefix="task__plan__region__"),
                 task__plan__status="active",
-            )
+            ).exclude(unmanaged_plans_q(user, "task__plan__"))
             items = (
                 assignments_with_status(mine, on=today)
                 .filter(is_overdue=True)

@@ -41,6 +41,38 @@ def _rank_row(r: dict, *, percent: bool = False) -> list:
     ]
 
 
+# 下级分解落实情况: the government, the item given to it, its child plan's figures
+LOWER_HEADERS = ["下级政府", "交办事项", "分解方案", "已办结/总数", "平均进度", "逾期"]
+LOWER_COLUMNS = [
+    "下级政府",
+    "编号",
+    "交办事项",
+    "分解方案",
+    "已办结",
+    "总数",
+    "平均进度(%)",
+    "逾期",
+]
+
+
+def _lower_row(r: dict) -> list:
+    return [
+        r["government"],
+        f"{r['ref']} {r['title']}",
+        r["plan"],
+        f"{r['done']}/{r['total']}",
+        f"{r['progress']}%",
+        r["overdue"],
+    ]
+
+
+def _lower_cells(r: dict) -> list:
+    return [
+        *(r["government"], r["ref"], r["title"], r["plan"]),
+        *(r["done"], r["total"], r["progress"], r["overdue"]),
+    ]
+
+
 def _cn_number(n: int) -> str:
     return "一二三四五六七八九十"[n - 1] if 1 <= n <= 10 else str(n)
 
@@ -60,6 +92,7 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
         ("总体情况", None),
         ("各县(市、区)落实情况", "counties"),
         ("市直部门落实情况", "units"),
+        *([("下级分解落实情况", "lower")] if figures.get("lower") else []),
         ("逾期事项", "overdue"),
     ]
     for index, (name, key) in enumerate(sections, start=1):
@@ -77,6 +110,13 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
                 )
                 + (f"进度滞后的单位:{'、'.join(figures['lagged'])}。" if figures["lagged"] else ""),
             )
+        elif key == "lower":
+            officedoc.body(
+                document,
+                f"截至 {figures['as_of']},{len(figures['lower'])} 项交办事项已由下级政府"
+                "制定分解方案,落实情况如下。",
+            )
+            officedoc.table(document, LOWER_HEADERS, [_lower_row(r) for r in figures["lower"]])
         elif key == "overdue":
             listed = len(figures["overdue"])
             if totals["overdue"] > listed:
@@ -138,6 +178,17 @@ def bulletin_xlsx(bulletin: Bulletin) -> bytes:
                     for i in figures["overdue"]
                 ),
                 freeze_header=False,
+            ),
+            *(
+                [
+                    Sheet(
+                        "下级分解落实",
+                        [(h, None) for h in LOWER_COLUMNS],
+                        map(_lower_cells, figures["lower"]),
+                    )
+                ]
+                if figures.get("lower")
+                else []
             ),
         ],
         title=bulletin.title,

@@ -318,13 +318,18 @@ def overdue_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
     )
 
 
-def assessment_year(form: AssessmentForm, user) -> int:
-    """The year asked for; else the plan's (the one chosen, or the latest the user sees):
-    the year its period starts in; the current year only when there is no plan at all."""
+def assessment_year(form: AssessmentForm, user, region: Region) -> int:
+    """The year asked for; else the plan's (the one chosen, or the latest of the region's
+    own plans, those the assessment counts: not a lower level's): the year its period starts
+    in; the current year only when there is no plan at all."""
     if year := form.cleaned_data["year"]:
         return year
     plan = form.cleaned_data.get("plan") or (
-        plans_for_user(user).order_by("-period_start", "-pk").only("period_start").first()
+        plans_for_user(user)
+        .filter(region=region)
+        .order_by("-period_start", "-pk")
+        .only("period_start")
+        .first()
     )
     return plan.period_start.year if plan else today().year
 
@@ -337,7 +342,7 @@ def assessment_view(request: HttpRequest, admin_context: dict) -> HttpResponse:
     if form.errors:
         return bad_query(request, form)
     _filters_unused, region = _filters(form, request.user)
-    year = assessment_year(form, request.user)
+    year = assessment_year(form, request.user, region)
     on = today()
     counties, units = assessment(user=request.user, region=region, year=year, on=on)
     if form.cleaned_data["format"] == "xlsx":

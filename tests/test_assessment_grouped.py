@@ -2,7 +2,8 @@
 Python iteration per assignment); its scores are exactly those of the former per-assignment
 count, kept here as the reference, on a plan with every kind of item, on several days. The
 reference follows the rules as they now are: what is still open is late up to the day of
-the assessment but no further than the year's 31 December; equal scores share a rank."""
+the assessment but no further than the year's 31 December; equal scores share a rank; a
+region counts its own plans only (the plan is the city's: the province above has nothing)."""
 
 import dataclasses
 import datetime as dt
@@ -27,6 +28,7 @@ def reference_assessment(*, user, region, year, on):
     rows = (
         assignments_with_status(assignments_for_user(user), on=on)
         .filter(region_subtree_q(region, prefix="unit__region__"), due_date__year=year)
+        .filter(task__plan__region=region)  # each level on its own plans
         .annotate(child=child_region_of(region))
         .values_list(
             "unit_id",
@@ -160,6 +162,8 @@ def test_grouped_assessment_gives_the_scores_of_the_per_assignment_count(varied,
             assert [[dataclasses.asdict(s) for s in t] for t in got] == [
                 [dataclasses.asdict(s) for s in t] for t in expected
             ], (region.name, year, on)
+    above = varied.region.parent  # the province has no plan of its own here
+    assert assessment(user=varied.coordinator, region=above, year=2026, on=on) == ([], [])
     counties, units = assessment(user=varied.coordinator, region=varied.region, year=2026, on=on)
     assert len(counties) == 10 and {s.name for s in units} == {"市发改委", "市财政局"}
     assert sum(s.overdue_workdays for s in counties) > 0 and sum(s.missed for s in counties) > 0

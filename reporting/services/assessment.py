@@ -1,4 +1,12 @@
-"""The yearly assessment (考核); the implementation report is in `implementation_report`."""
+"""The yearly assessment (考核); the implementation report is in `implementation_report`.
+
+Each level is assessed on its own plans: a region's assessment counts the assignments of
+the plans of that region itself (`WorkPlan.region`), never those of the plans below it. A
+city's child plan (分解方案, the decomposition of an item a province plan gave the city's
+government) is the city's: it counts in the city's assessment, not in the province's, which
+counts the item itself, given to the city's government, once. What a plan below does is
+the lower level's assessment, read there.
+"""
 
 from __future__ import annotations
 
@@ -97,7 +105,11 @@ def _grouped(user: User, region: Region, year: int, on: dt.date):
     own = Q(unit__region_id=region.pk)
     return (
         assignments_with_status(assignments_for_user(user), on=on)
-        .filter(region_subtree_q(region, prefix="unit__region__"), due_date__year=year)
+        .filter(
+            region_subtree_q(region, prefix="unit__region__"),
+            task__plan__region_id=region.pk,  # the level's own plans (the module's docstring)
+            due_date__year=year,
+        )
         .annotate(
             child=child_region_of(region),
             own_unit=Case(When(own, then=F("unit_id")), output_field=IntegerField()),
@@ -134,9 +146,9 @@ def assessment(
     *, user: User, region: Region, year: int, on: dt.date | None = None
 ) -> tuple[list[Score], list[Score]]:
     """Scores per county (the region's children) and per unit of the region itself, for
-    the assignments due in `year`, ranked. One query for the figures (aggregated in SQL);
-    the working days of lateness are counted per group of late ones. Equal scores share a
-    rank (1, 2, 2, 4) and are listed in official order."""
+    the assignments of the region's own plans due in `year`, ranked. One query for the
+    figures (aggregated in SQL); the working days of lateness are counted per group of late
+    ones. Equal scores share a rank (1, 2, 2, 4) and are listed in official order."""
     on = on or today()
     scheme = scheme_for(region, year)
     rows = _grouped(user, region, year, on)

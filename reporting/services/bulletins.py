@@ -19,6 +19,7 @@ from regions.selectors import OWN_UNITS_ROW, child_regions_in_order, unit_order
 from reporting.models import Bulletin, BulletinDelivery
 from reporting.progress import FIGURE_FLAGS, FIGURES, Row, child_region_of
 from tasks_app.access import plans_for_user, require_coordinator
+from tasks_app.cascade import child_progress_many
 from tasks_app.models import Assignment, WorkPlan
 from tasks_app.selectors import assignments_with_status, overdue_q, today
 from tasks_app.workdays import workdays_between
@@ -41,11 +42,42 @@ def _rows(grouped, key: str, names: dict) -> list[dict]:
     return [{**r.as_dict(), "rank": i} for i, r in enumerate(ranked, start=1)]
 
 
+def lower_levels(plan: WorkPlan, on: dt.date) -> list[dict]:
+    """下级分解落实情况: each item of the plan given to a lower government that has decomposed
+    it into a child plan of its own, with that plan's completion as of `on` (done of total,
+    mean progress, overdue items), whatever the item's due date; in the plan's order, then
+    the directory's. Three queries for any number of items, one when there is none."""
+    parents = list(
+        Assignment.objects.filter(task__plan=plan, child_plan__isnull=False)
+        .select_related("unit", "task")
+        .only("unit__short_name", "task__ref", "task__title")
+        .order_by("task__position", *unit_order("unit__"), "id")
+    )
+    children = child_progress_many([a.pk for a in parents], on=on)
+    return [
+        {
+            "government": a.unit.short_name,
+            "ref": a.task.ref,
+            "title": a.task.title,
+            "plan": child.title,
+            "done": child.done,
+            "total": child.total,
+            "progress": child.progress,
+            "overdue": child.overdue,
+        }
+        for a in parents
+        if (child := children.get(a.pk)) is not None
+    ]
+
+
 def bulletin_figures(
     *, plan: WorkPlan, start: dt.date, end: dt.date, on: dt.date | None = None
 ) -> dict:
     """Each county's and unit's figures for assignments due in [start, end], ranked; the
-    items overdue at the end of the period; who did well and who lagged."""
+    items overdue at the end of the period; who did well and who lagged. Only the plan's
+    own assignments count: a lower government's child plan (分解方案) is the lower level's
+    bulletin's; here it is the section `lower` (`lower_levels`), one line per item given to
+    that government."""
     on = on or min(end, today())
     due = assignments_with_status(
         Assignment.objects.filter(task__plan=plan, due_date__gte=start, due_date__lte=end),
@@ -108,6 +140,7 @@ def bulletin_figures(
         "overdue": overdue,
         "did_well": did_well[:10],
         "lagged": lagged[:10],
+        "lower": lower_levels(plan, on),
     }
 
 
