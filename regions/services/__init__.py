@@ -150,8 +150,14 @@ def regions_load_csv(
 
     Columns: code, name (Chinese headers 区划代码, 名称 also accepted); optional level
     and parent (a code). Level and parent are inferred from the code when absent.
-    With `governments`, each county-level region gets its government unit; with
-    `groups`, each province, prefecture and county gets its standard collective names.
+    With `governments`, each region that may receive work from the level above gets its
+    government unit (kind government, "<名>政府", full name with its parent's name, aliases
+    "<名>人民政府" and the bare name), so the parent's collective name for its children's
+    governments (各县(市、区)人民政府, 各市人民政府) stands for them: every county-level
+    region, and every region above county level that has a parent in the directory (a
+    prefecture under its province). A province has nothing above it in the directory and
+    gets none; township governments come from the unit lists. With `groups`, each province,
+    prefecture and county gets its standard collective names.
     All or nothing: a bad row aborts the load with its line number.
     """
     rows = _rows(data, _REGION_HEADERS, {"code", "name"})
@@ -200,11 +206,19 @@ def regions_load_csv(
             summary.updated += 1
 
     for region in touched:
-        if governments and region.level == Region.Level.COUNTY:
+        if governments and _receives_from_above(region):
             summary.units_created += _ensure_government(region)
         if groups and region.level != Region.Level.TOWNSHIP:
             summary.groups_created += unit_groups_create_standard(region=region)
     return summary
+
+
+def _receives_from_above(region: Region) -> bool:
+    """Whether a region gets its government unit on loading: a county always (the level
+    work reaches in the end), a region above it when a region above it is loaded."""
+    if region.level == Region.Level.COUNTY:
+        return True
+    return region.level != Region.Level.TOWNSHIP and region.parent_id is not None
 
 
 def _ensure_government(region: Region) -> int:
@@ -317,12 +331,30 @@ def _bundled(name: str) -> bytes:
     return resources.files("regions").joinpath("data", name).read_bytes()
 
 
+BUNDLED_DIRECTORIES = ("taiyuan", "yunchuan", "jiangling")
+# A bundle that completes another loads it first: jiangling is the fictional province 江岭省
+# (in yunchuan's region list) with its departments and a second city, 岚溪市; its first city,
+# 云川市, with its counties and departments, is the yunchuan bundle.
+_BUNDLE_REQUIRES = {"jiangling": ("yunchuan",)}
+
+
 @transaction.atomic
 def directory_load_bundled(name: str) -> LoadSummary:
-    """Load a bundled directory (`taiyuan`, or the fictional demo city `yunchuan`)."""
-    summary = regions_load_csv(data=_bundled(f"{name}_regions.csv"), governments=True, groups=True)
-    units = units_load_csv(data=_bundled(f"{name}_units.csv"))
-    summary.units_created += units.units_created
+    """Load a bundled directory (idempotent): `taiyuan` (太原市), the fictional demo city
+    `yunchuan` (云川市), or the fictional province `jiangling` (江岭省, which loads yunchuan
+    first); the summary counts what each of them created."""
+    if name not in BUNDLED_DIRECTORIES:
+        raise ApplicationError(f"没有名为“{name}”的内置名录。")
+    summary = LoadSummary()
+    for part in (*_BUNDLE_REQUIRES.get(name, ()), name):
+        loaded = regions_load_csv(
+            data=_bundled(f"{part}_regions.csv"), governments=True, groups=True
+        )
+        units = units_load_csv(data=_bundled(f"{part}_units.csv"))
+        summary.created += loaded.created
+        summary.updated += loaded.updated
+        summary.units_created += loaded.units_created + units.units_created
+        summary.groups_created += loaded.groups_created
     return summary
 
 
