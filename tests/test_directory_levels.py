@@ -97,6 +97,16 @@ def test_a_city_under_its_province_gets_its_government_with_the_names_documents_
         assert directory_resolve_name(region=province, name=name).unit == unit, name
 
 
+def test_a_citys_government_comes_after_the_departments_its_unit_list_orders(province):
+    """The government is made with the region, before the unit list is loaded: the list's
+    order is still the directory's, the units it does not list (the government) after it."""
+    lanxi = list(Unit.objects.filter(region__code="990200").values_list("short_name", flat=True))
+    assert lanxi[:3] == ["市政府办公室", "市发展改革委", "市教育局"]
+    assert lanxi[-1] == "岚溪市政府" and len(lanxi) == 12
+    yunchuan = list(Unit.objects.filter(region__code="990100").values_list("short_name", flat=True))
+    assert yunchuan[0] == "市政府办公室" and yunchuan[-1] == "云川市政府"
+
+
 def test_the_provinces_collective_names_stand_for_its_cities_and_its_departments(province):
     assert _members(province, "各市人民政府") == CITY_GOVERNMENTS
     assert _members(province, "各市(州)人民政府") == CITY_GOVERNMENTS
