@@ -2,7 +2,10 @@
 
 The sample plan is a document we wrote for a fictional city, 云川市 (region codes under
 the unused prefix 99), so the demo users work on it; the real Taiyuan directory is loaded
-too, with its own coordinator, for importing the Taiyuan notice by hand.
+too, with its own coordinator, for importing the Taiyuan notice by hand. Above the city is
+the fictional province 江岭省 (云川市 and a second city, 岚溪市): its coordinator has
+imported a provincial plan of ours that names 各市人民政府 and 省直各部门, so both city
+governments hold the province's items.
 
 Passwords are random on first creation and kept in VAR_DIR/demo-logins.json (git-ignored),
 so a demo database never ships with a guessable password and every run prints the same ones.
@@ -34,6 +37,9 @@ from tasks_app.services.imports import ImportResult, workplan_import
 
 DEMO_CITY = "990100"
 SAMPLE_DOC_NUMBER = "云政办发〔2026〕12号"
+DEMO_PROVINCE = "990000"
+PROVINCE_SAMPLE_FILE = "sample_province_workplan.txt"
+PROVINCE_SAMPLE_DOC_NUMBER = "江政办发〔2026〕5号"
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,19 @@ _DEMO_USERS = [
         "140100",
         "协调员(太原市,可导入太原通知)",
     ),
+    (
+        "province",
+        User.Role.COORDINATOR,
+        "省政务公开办",
+        DEMO_PROVINCE,
+        "协调员(江岭省政务公开办,上级)",
+    ),
+    ("lanxi", User.Role.COORDINATOR, "岚溪市政务公开办", "990200", "协调员(岚溪市政务公开办)"),
 ]
 
 
-def sample_text() -> str:
-    return resources.files("tasks_app").joinpath("data", "sample_workplan.txt").read_text("utf-8")
+def sample_text(name: str = "sample_workplan.txt") -> str:
+    return resources.files("tasks_app").joinpath("data", name).read_text("utf-8")
 
 
 def sample_plan_import(*, user: User | None) -> ImportResult | None:
@@ -74,6 +88,21 @@ def sample_plan_import(*, user: User | None) -> ImportResult | None:
         user=user,
         source_name="sample_workplan.txt",
         source_text=sample_text(),
+    )
+
+
+def province_plan_import(*, user: User | None) -> ImportResult | None:
+    """Import the province's sample plan into 江岭省 once; None when it is already there."""
+    province = Region.objects.get(code=DEMO_PROVINCE)
+    if WorkPlan.objects.filter(region=province, doc_number=PROVINCE_SAMPLE_DOC_NUMBER).exists():
+        return None
+    text = sample_text(PROVINCE_SAMPLE_FILE)
+    return workplan_import(
+        outline=parse_text(text),
+        region=province,
+        user=user,
+        source_name=PROVINCE_SAMPLE_FILE,
+        source_text=text,
     )
 
 
@@ -151,7 +180,7 @@ def demo_load() -> list[DemoLogin]:
 @transaction.atomic
 def _demo_setup() -> tuple[list[DemoLogin], dict[str, User], bool]:
     directory_load_bundled("taiyuan")
-    directory_load_bundled("yunchuan")
+    directory_load_bundled("jiangling")  # the province, with yunchuan (云川市) and 岚溪市
     unit_contacts_create_placeholder(units=Unit.objects.all())  # every demo unit is reachable
     roles_setup()
     path = settings.VAR_DIR / "demo-logins.json"
@@ -172,6 +201,7 @@ def _demo_setup() -> tuple[list[DemoLogin], dict[str, User], bool]:
             )
         logins.append(DemoLogin(username, password, description))
     imported = sample_plan_import(user=users["coordinator"]) is not None
+    province_plan_import(user=users["province"])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({login.username: login.password for login in logins}, indent=2))
     path.chmod(0o600)

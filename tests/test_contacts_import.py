@@ -179,9 +179,10 @@ def test_contact_forms_show_the_channels_without_deprecation_warnings(client, wo
 
 
 def test_a_coordinator_onboards_every_unit_of_the_directory_in_one_upload(world):
-    """Every unit of the bundled Taiyuan directory (39: the municipal departments and county
-    governments its notice assigns to), a contact and a unit user each, in one .xlsx; after
-    it nobody is unreachable and each new user has an invitation."""
+    """Every unit of the bundled Taiyuan directory (40: the municipal departments and county
+    governments its notice assigns to, and 太原市政府 for its province), a contact and a unit
+    user each, in one .xlsx; after it nobody is unreachable and each new user has an
+    invitation."""
     from regions.selectors import region_subtree_q, units_without_channel
 
     units = list(
@@ -189,7 +190,7 @@ def test_a_coordinator_onboards_every_unit_of_the_directory_in_one_upload(world)
         .order_by("pk")
         .values_list("pk", "short_name")
     )
-    assert len(units) == 39
+    assert len(units) == 40
     assert units_without_channel(pk for pk, _name in units)  # before: some are unreachable
     rows = []
     for n, (_pk, name) in enumerate(units):

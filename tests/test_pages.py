@@ -45,7 +45,7 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client):
 
 
 def test_demo_logins_work_with_the_printed_passwords(client, demo):
-    assert set(demo) == {"coordinator", "leader", "fgw", "yunhu", "taiyuan"}
+    assert set(demo) == {"coordinator", "leader", "fgw", "yunhu", "taiyuan", "province", "lanxi"}
     response = client.post(reverse("login"), {"username": "yunhu", "password": demo["yunhu"]})
     assert response.status_code == 302
     assert client.get("/my-tasks-does-not-exist/").status_code == 404
@@ -55,7 +55,7 @@ def test_demo_logins_work_with_the_printed_passwords(client, demo):
 def test_demo_load_again_keeps_the_same_passwords(client, demo):
     again = {login.username: login.password for login in demo_load()}
     assert again == demo
-    assert User.objects.filter(username__in=demo).count() == 5
+    assert User.objects.filter(username__in=demo).count() == 7
 
 
 def test_unit_user_home_shows_the_unit_and_its_assignment_counts(client, demo):

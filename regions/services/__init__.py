@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from importlib import resources
 
@@ -13,6 +11,7 @@ from django.db import transaction
 from core.errors import ApplicationError
 from core.models import normalize_name
 from regions.models import Alias, Region, Unit, UnitContact, UnitGroup, User
+from regions.services.csv_rows import csv_rows
 
 LEVEL_ORDER = {
     Region.Level.PROVINCE: 0,
@@ -87,39 +86,6 @@ class LoadSummary:
         )
 
 
-def _decode(data: bytes) -> str:
-    if not data.strip():
-        raise ApplicationError("文件为空。")
-    if b"\x00" in data:
-        raise ApplicationError("这不是文本(CSV)文件。")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ApplicationError("无法识别文件编码,请另存为 UTF-8 或 GBK 编码的 CSV。")
-
-
-def _rows(data: bytes, headers: dict[str, str], required: set[str]) -> list[tuple[int, dict]]:
-    reader = csv.reader(io.StringIO(_decode(data)))
-    header = next(reader, [])
-    columns = [headers.get(normalize_name(h).lower()) for h in header]
-    missing = required - set(columns)
-    if missing:
-        wanted = ",".join(sorted(required))
-        raise ApplicationError(
-            f"CSV 缺少必需的列:{'、'.join(sorted(missing))}(首行应为列名,如 {wanted})。"
-        )
-    rows = []
-    for line_no, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        row = {col: (values[i].strip() if i < len(values) else "") for i, col in enumerate(columns)}
-        row.pop(None, None)
-        rows.append((line_no, row))
-    return rows
-
-
 def infer_level(code: str) -> Region.Level:
     """The level a GB/T 2260 code encodes: XX0000 province, XXYY00 prefecture, else county."""
     if len(code) > 6:
@@ -150,11 +116,17 @@ def regions_load_csv(
 
     Columns: code, name (Chinese headers 区划代码, 名称 also accepted); optional level
     and parent (a code). Level and parent are inferred from the code when absent.
-    With `governments`, each county-level region gets its government unit; with
-    `groups`, each province, prefecture and county gets its standard collective names.
+    With `governments`, each region that may receive work from the level above gets its
+    government unit (kind government, "<名>政府", full name with its parent's name, aliases
+    "<名>人民政府" and the bare name), so the parent's collective name for its children's
+    governments (各县(市、区)人民政府, 各市人民政府) stands for them: every county-level
+    region, and every region above county level that has a parent in the directory (a
+    prefecture under its province). A province has nothing above it in the directory and
+    gets none; township governments come from the unit lists. With `groups`, each province,
+    prefecture and county gets its standard collective names.
     All or nothing: a bad row aborts the load with its line number.
     """
-    rows = _rows(data, _REGION_HEADERS, {"code", "name"})
+    rows = csv_rows(data, _REGION_HEADERS, {"code", "name"})
     parsed = []
     for line_no, row in rows:
         code, name = row["code"], normalize_name(row["name"])
@@ -200,11 +172,19 @@ def regions_load_csv(
             summary.updated += 1
 
     for region in touched:
-        if governments and region.level == Region.Level.COUNTY:
+        if governments and _receives_from_above(region):
             summary.units_created += _ensure_government(region)
         if groups and region.level != Region.Level.TOWNSHIP:
             summary.groups_created += unit_groups_create_standard(region=region)
     return summary
+
+
+def _receives_from_above(region: Region) -> bool:
+    """Whether a region gets its government unit on loading: a county always (the level
+    work reaches in the end), a region above it when a region above it is loaded."""
+    if region.level == Region.Level.COUNTY:
+        return True
+    return region.level != Region.Level.TOWNSHIP and region.parent_id is not None
 
 
 def _ensure_government(region: Region) -> int:
@@ -279,10 +259,14 @@ def units_load_csv(*, data: bytes) -> LoadSummary:
 
     Aliases are separated by `|` or `、`. Kinds: department/government/zone/other
     (or 部门/政府/园区/其他). Units are matched by region and short name. All or nothing.
+    The file's order is the directory's order of each region it lists; a region's units the
+    file does not list (its government, made with the region; units added by hand) keep
+    their order after the file's, however they were loaded.
     """
-    rows = _rows(data, _UNIT_HEADERS, {"region_code", "short_name", "kind"})
+    rows = csv_rows(data, _UNIT_HEADERS, {"region_code", "short_name", "kind"})
     regions = {r.code: r for r in Region.objects.all()}
     summary = LoadSummary()
+    listed: dict[int, set[int]] = {}  # region → the units the file lists there
     for line_no, row in rows:
         region = regions.get(row["region_code"])
         if region is None:
@@ -304,25 +288,57 @@ def units_load_csv(*, data: bytes) -> LoadSummary:
                 "position": line_no - 1,  # the file's order is the directory's order
             },
         )
+        listed.setdefault(region.pk, set()).add(unit.pk)
         if created:
             summary.units_created += 1
         else:
             summary.updated += 1
         aliases = row.get("aliases", "").translate(_LIST_SEPARATORS).split("|")
         alias_add_many(unit=unit, names=[a for a in aliases if a.strip()])
+    _place_unlisted_after(listed, last=rows[-1][0] - 1 if rows else 0)  # the last position
     return summary
+
+
+def _place_unlisted_after(listed: dict[int, set[int]], *, last: int) -> None:
+    """Number each listed region's other units after every position the file gave."""
+    moved = []
+    for region_id, pks in listed.items():
+        others = Unit.objects.filter(region_id=region_id).exclude(pk__in=pks)
+        for place, unit in enumerate(others.order_by("position", "id"), start=last + 1):
+            if unit.position != place:
+                unit.position = place
+                moved.append(unit)
+    Unit.objects.bulk_update(moved, ["position"])
 
 
 def _bundled(name: str) -> bytes:
     return resources.files("regions").joinpath("data", name).read_bytes()
 
 
+BUNDLED_DIRECTORIES = ("taiyuan", "yunchuan", "jiangling")
+# A bundle that completes another loads it first: jiangling is the fictional province 江岭省
+# (in yunchuan's region list) with its departments and a second city, 岚溪市; its first city,
+# 云川市, with its counties and departments, is the yunchuan bundle.
+_BUNDLE_REQUIRES = {"jiangling": ("yunchuan",)}
+
+
 @transaction.atomic
 def directory_load_bundled(name: str) -> LoadSummary:
-    """Load a bundled directory (`taiyuan`, or the fictional demo city `yunchuan`)."""
-    summary = regions_load_csv(data=_bundled(f"{name}_regions.csv"), governments=True, groups=True)
-    units = units_load_csv(data=_bundled(f"{name}_units.csv"))
-    summary.units_created += units.units_created
+    """Load a bundled directory (idempotent): `taiyuan` (太原市), the fictional demo city
+    `yunchuan` (云川市), or the fictional province `jiangling` (江岭省, which loads yunchuan
+    first); the summary counts what each of them created."""
+    if name not in BUNDLED_DIRECTORIES:
+        raise ApplicationError(f"没有名为“{name}”的内置名录。")
+    summary = LoadSummary()
+    for part in (*_BUNDLE_REQUIRES.get(name, ()), name):
+        loaded = regions_load_csv(
+            data=_bundled(f"{part}_regions.csv"), governments=True, groups=True
+        )
+        units = units_load_csv(data=_bundled(f"{part}_units.csv"))
+        summary.created += loaded.created
+        summary.updated += loaded.updated
+        summary.units_created += loaded.units_created + units.units_created
+        summary.groups_created += loaded.groups_created
     return summary
 
 

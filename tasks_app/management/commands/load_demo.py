@@ -4,7 +4,10 @@ from tasks_app.demo import demo_load
 
 
 class Command(BaseCommand):
-    help = "导入演示数据:太原市单位目录、角色与演示账号(可重复执行),并打印登录信息。"
+    help = (
+        "导入演示数据:太原市和虚构的江岭省(云川市、岚溪市)单位目录、角色、演示账号"
+        "和示例工作要点(可重复执行),并打印登录信息。"
+    )
 
     def handle(self, *args, **options):
         logins = demo_load()
