@@ -33,6 +33,7 @@ from regions.services import (
 from tasks_app.models import Assignment, WorkPlan
 from tasks_app.parsing import parse_text
 from tasks_app.services import assignments as services
+from tasks_app.services.cascade import SplitItem, incoming_decompose
 from tasks_app.services.imports import ImportResult, workplan_import
 
 DEMO_CITY = "990100"
@@ -169,16 +170,65 @@ def demo_activity(users: dict[str, User]) -> None:
     )
 
 
+def demo_cascade(users: dict[str, User]) -> None:
+    """分解下达 in the demo: 云川市's office receives the province's first item for 云川市政府
+    and splits it among its units; 云湖区 finishes its part, so the province sees the child
+    plan at 1 of 3; the city's other items from above wait in its 待办."""
+    coordinator, yunhu = users["coordinator"], users["yunhu"]
+    parent = (
+        Assignment.objects.filter(
+            task__plan__doc_number=PROVINCE_SAMPLE_DOC_NUMBER, unit__region__code=DEMO_CITY
+        )
+        .order_by("task__position")
+        .first()
+    )
+    city_unit = Unit.objects.filter(region__code=DEMO_CITY)
+    fgw, czj = city_unit.get(short_name="市发展改革委"), city_unit.get(short_name="市财政局")
+    counties = list(
+        Unit.objects.filter(kind=Unit.Kind.GOVERNMENT, region__parent__code=DEMO_CITY).order_by(
+            "region__code"
+        )[:2]
+    )
+    result = incoming_decompose(
+        user=coordinator,
+        assignment_id=parent.pk,
+        items=[
+            SplitItem(
+                title="梳理市级现行有效惠企政策,在市政府门户网站专区集中公开",
+                lead_unit_id=fgw.pk,
+                unit_ids=[czj.pk],
+            ),
+            SplitItem(
+                title="各县(市、区)在本级政府网站开设惠企政策专栏",
+                unit_ids=[unit.pk for unit in counties],
+            ),
+        ],
+    )
+    theirs = Assignment.objects.get(task__plan=result.plan, unit=yunhu.unit)
+    services.assignment_sign(user=yunhu, assignment_id=theirs.pk)
+    claim = services.report_create(
+        user=yunhu,
+        assignment_id=theirs.pk,
+        text="云湖区政府网站惠企政策专栏已上线,公开政策 38 条。",
+        progress=100,
+        completion=True,
+        links=["https://www.example.gov.cn/yunhu/hqzc/"],
+    )
+    services.report_review(user=coordinator, report_id=claim.pk, accept=True)
+
+
 def demo_load() -> list[DemoLogin]:
-    logins, users, imported = _demo_setup()
+    logins, users, imported, province_imported = _demo_setup()
     if imported:
         # through the services, each its own (durable) transaction, as users would
         demo_activity(users)
+    if province_imported:
+        demo_cascade(users)
     return logins
 
 
 @transaction.atomic
-def _demo_setup() -> tuple[list[DemoLogin], dict[str, User], bool]:
+def _demo_setup() -> tuple[list[DemoLogin], dict[str, User], bool, bool]:
     directory_load_bundled("taiyuan")
     directory_load_bundled("jiangling")  # the province, with yunchuan (云川市) and 岚溪市
     unit_contacts_create_placeholder(units=Unit.objects.all())  # every demo unit is reachable
@@ -201,8 +251,8 @@ def _demo_setup() -> tuple[list[DemoLogin], dict[str, User], bool]:
             )
         logins.append(DemoLogin(username, password, description))
     imported = sample_plan_import(user=users["coordinator"]) is not None
-    province_plan_import(user=users["province"])
+    province_imported = province_plan_import(user=users["province"]) is not None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({login.username: login.password for login in logins}, indent=2))
     path.chmod(0o600)
-    return logins, users, imported
+    return logins, users, imported, province_imported

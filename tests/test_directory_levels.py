@@ -209,6 +209,15 @@ def test_the_demo_adds_the_province_and_lanxi_coordinators_and_the_province_plan
     assert plan.issuer == "江岭省人民政府办公厅"
     assert Assignment.objects.filter(task__plan=plan, unit__short_name="岚溪市政府").count() == 6
 
+    # 分解下达: 云川市 split the first item for its government; 云湖区 has done its part
+    parent = Assignment.objects.get(child_plan__isnull=False)
+    assert (parent.task.plan, parent.unit.short_name) == (plan, "云川市政府")
+    child = parent.child_plan
+    assert child.region.code == "990100" and child.created_by.username == "coordinator"
+    states = sorted(Assignment.objects.filter(task__plan=child).values_list("state", flat=True))
+    assert states == ["assigned", "assigned", "assigned", "done"]
+
     demo_load()  # once: loading again imports nothing more
+    assert WorkPlan.objects.filter(parent_assignment__isnull=False).count() == 1
     assert WorkPlan.objects.filter(doc_number=PROVINCE_SAMPLE_DOC_NUMBER).count() == 1
     assert Assignment.objects.filter(task__plan=plan, unit__short_name="岚溪市政府").count() == 6
