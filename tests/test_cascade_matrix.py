@@ -12,8 +12,7 @@ registries, so that a new model, route or endpoint is covered by construction:
    lists hold the child plan's items, reports and extension requests;
 4. the province's review and decision in 云川市's child plan are refused (403) and change
    nothing, its bulk changes skip the child plan, its bulletins on it are refused;
-   云川市's coordinator's succeed.
-Failures are collected and reported together (one world per test keeps it quick).
+   云川市's coordinator's succeed. (Failures are collected: one world per test.)
 """
 
 from __future__ import annotations
@@ -74,8 +73,7 @@ def w(db, settings, tmp_path) -> Levels:
 
 
 def test_every_kind_of_object_exists_on_yunchuan_side(w):
-    # a model registered later without an object here fails: the matrix below would not
-    # reach it
+    # a model registered later without an object here fails: the matrix would not reach it
     empty = [m._meta.label for m in SCOPED if not yunchuan_objects(w, m)]
     assert not empty, empty
     in_child = {m._meta.label for m in SCOPED if child_plan_objects(w, m)}
