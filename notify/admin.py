@@ -23,6 +23,13 @@ class ReminderPolicyInline(ScopedStackedInline):
     )
 
 
+def notice_writable(user, notice: Notice) -> bool:
+    """A notice about an item of a lower government's child plan is that government's: the
+    levels above read it (as they read the plan)."""
+    item = notice.assignment
+    return item is None or access.plan_is_managed_by(user, item.task.plan)
+
+
 @admin.register(Reminder)
 class ReminderAdmin(ScopedAdmin):
     list_display = ["assignment", "kind", "scheduled_for", "sent_at", "cancel_reason", "attempts"]
@@ -44,6 +51,9 @@ class ReminderAdmin(ScopedAdmin):
 
     def scope(self, request):
         return Reminder.objects.filter(assignment__in=access.assignments_for_user(request.user))
+
+    def object_writable(self, request, obj) -> bool:
+        return access.plan_is_managed_by(request.user, obj.assignment.task.plan)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -147,6 +157,9 @@ class NoticeAdmin(ScopedAdmin):
     def scope(self, request):
         return Notice.objects.filter(region__in=access.regions_for_user(request.user))
 
+    def object_writable(self, request, obj) -> bool:
+        return notice_writable(request.user, obj)
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -189,6 +202,9 @@ class DeliveryAdmin(ScopedAdmin):
 
     def scope(self, request):
         return Delivery.objects.filter(notice__region__in=access.regions_for_user(request.user))
+
+    def object_writable(self, request, obj) -> bool:
+        return notice_writable(request.user, obj.notice)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -60,6 +60,9 @@ class BulletinAdmin(HistoryScopedAdmin):
     def scope(self, request):
         return Bulletin.objects.filter(plan__in=access.plans_for_user(request.user))
 
+    def object_writable(self, request, obj) -> bool:
+        return access.plan_is_managed_by(request.user, obj.plan)
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == Bulletin.Status.PUBLISHED:
             return self.fields  # published: frozen

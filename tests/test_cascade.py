@@ -12,76 +12,17 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from regions.models import Region, Unit
-from regions.services import regions_load_csv, units_load_csv, user_upsert
+from regions.models import Unit
 from tasks_app.models import Assignment, ImportJob, ProgressReport, WorkPlan
-from tasks_app.parsing import parse_text
 from tasks_app.services import assignments as svc
 from tasks_app.services.cascade import SplitItem, incoming_decompose
-from tasks_app.services.imports import workplan_import
+from tests.cascade_world import ON, Levels, build_levels, split_child
 from tests.test_import_pages import review_post
-
-ON = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
-
-REGION_ROWS = [
-    ("990000", "江岭省"),
-    ("990100", "云川市"),
-    ("990102", "云湖区"),
-    ("990121", "白沙县"),
-    ("990200", "岚溪市"),
-    ("990202", "岚城区"),
-]
-UNIT_ROWS = [
-    ("990000", "省财政厅", "department"),
-    ("990100", "云川市政府", "government"),
-    ("990100", "市财政局", "department"),
-    ("990200", "岚溪市政府", "government"),
-    ("990200", "市财政局", "department"),
-]
-PROVINCE_PLAN = (
-    "江岭省2026年政务公开工作要点\n一、推进公开\n"
-    "(一)推进预算决算公开。10月底前完成。(省财政厅牵头,各市人民政府负责落实)\n"
-    "(二)完善公开目录。(省财政厅负责落实)\n"
-)
-
-
-class Levels:
-    pass
 
 
 @pytest.fixture
-def levels(db):
-    regions = "code,name\n" + "".join(f"{c},{n}\n" for c, n in REGION_ROWS)
-    regions_load_csv(data=regions.encode(), governments=True, groups=True)
-    units = "region_code,short_name,full_name,kind,aliases\n" + "".join(
-        f"{r},{s},,{k},\n" for r, s, k in UNIT_ROWS
-    )
-    units_load_csv(data=units.encode())
-    w = Levels()
-    region = {code: Region.objects.get(code=code) for code, _ in REGION_ROWS}
-
-    def make(name, role, **where):
-        return user_upsert(
-            username=name, password="pw-123456", role=role, display_name=name, **where
-        )
-
-    w.province = make("prov", "coordinator", region=region["990000"])
-    w.province_leader = make("prov-leader", "leader", region=region["990000"])
-    w.city = make("yc", "coordinator", region=region["990100"])
-    w.city_leader = make("yc-leader", "leader", region=region["990100"])
-    w.other_city = make("lx", "coordinator", region=region["990200"])
-    w.county_unit = Unit.objects.get(short_name="云湖区政府")
-    w.county = make("yunhu", "unit_user", unit=w.county_unit)
-    w.dept_unit = Unit.objects.get(region=region["990100"], short_name="市财政局")
-    w.dept = make("yc-czj", "unit_user", unit=w.dept_unit)
-    w.other_county = make("lancheng", "unit_user", unit=Unit.objects.get(short_name="岚城区政府"))
-    with time_machine.travel(ON, tick=False):
-        w.plan = workplan_import(
-            outline=parse_text(PROVINCE_PLAN), region=region["990000"], user=w.province
-        ).plan
-    w.parent = Assignment.objects.get(task__plan=w.plan, unit__short_name="云川市政府")
-    w.other_parent = Assignment.objects.get(task__plan=w.plan, unit__short_name="岚溪市政府")
-    return w
+def levels(db) -> Levels:
+    return build_levels()
 
 
 def _client(client, user):
@@ -93,23 +34,6 @@ def _api(user) -> APIClient:
     api = APIClient()
     api.force_authenticate(user)
     return api
-
-
-def _split(w) -> WorkPlan:
-    with time_machine.travel(ON, tick=False):
-        result = incoming_decompose(
-            user=w.city,
-            assignment_id=w.parent.pk,
-            items=[
-                SplitItem(title="县区预算公开", unit_ids=[w.county_unit.pk]),
-                SplitItem(
-                    title="市级部门预算公开",
-                    lead_unit_id=w.dept_unit.pk,
-                    due_date=dt.date(2026, 9, 30),
-                ),
-            ],
-        )
-    return result.plan
 
 
 def test_province_plan_reaches_both_city_governments(levels):
@@ -219,7 +143,7 @@ def test_three_levels_through_pages_and_api(client, levels):
 
 def test_other_city_and_its_users_never_see_yunchuan(client, levels):
     w = levels
-    child = _split(w)
+    child = split_child(w)
     child_items = list(Assignment.objects.filter(task__plan=child).values_list("pk", flat=True))
     for user in (w.other_city, w.other_county):
         api = _api(user)
@@ -272,9 +196,9 @@ def test_a_split_is_all_or_nothing_and_checks_its_rows(levels):
     assert not WorkPlan.objects.filter(parent_assignment=w.parent).exists()
     w.parent.refresh_from_db()
     assert w.parent.state == "assigned"
-    _split(w)
+    split_child(w)
     with pytest.raises(ApplicationError, match="已有分解方案"):
-        _split(w)
+        split_child(w)
 
 
 def test_a_child_plan_is_imported_from_the_citys_own_document(client, levels):
@@ -311,7 +235,7 @@ def test_a_child_plan_is_imported_from_the_citys_own_document(client, levels):
 
 def test_the_province_reads_the_child_plans_matrix_without_chasing(client, levels):
     w = levels
-    child = _split(w)
+    child = split_child(w)
     matrix = f"/admin/tasks_app/workplan/{child.pk}/matrix/"
     page = _client(client, w.province).get(matrix)
     assert page.status_code == 200 and "matrix-chase" not in page.content.decode()

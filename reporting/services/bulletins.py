@@ -18,7 +18,7 @@ from regions.models import Unit, User
 from regions.selectors import OWN_UNITS_ROW, child_regions_in_order, unit_order
 from reporting.models import Bulletin, BulletinDelivery
 from reporting.progress import FIGURE_FLAGS, FIGURES, Row, child_region_of
-from tasks_app.access import plans_for_user, require_coordinator
+from tasks_app.access import plans_for_user, require_coordinator, require_plan_manager
 from tasks_app.cascade import child_progress_many
 from tasks_app.models import Assignment, WorkPlan
 from tasks_app.selectors import assignments_with_status, overdue_q, today
@@ -177,6 +177,7 @@ def bulletin_create(
         require_coordinator(user)
         if not plans_for_user(user).filter(pk=plan.pk).exists():
             raise NotFoundError("工作要点不存在。")
+        require_plan_manager(user, plan)  # a lower government reports on its own child plan
     if end < start:
         raise ApplicationError("统计止日不能早于起日。")
     bulletin = Bulletin(
@@ -208,6 +209,7 @@ def bulletin_publish(*, user: User, bulletin_id: int, enqueue: bool = True) -> B
     )
     if bulletin is None:
         raise NotFoundError("通报不存在。")
+    require_plan_manager(user, bulletin.plan)
     if bulletin.status == Bulletin.Status.PUBLISHED:
         raise ApplicationError("该通报已发布。")
     bulletin.figures = bulletin_figures(

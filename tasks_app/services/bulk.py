@@ -29,7 +29,12 @@ from simple_history.utils import bulk_update_with_history
 from core.errors import ApplicationError, NotFoundError
 from regions.models import User
 from tasks_app import events
-from tasks_app.access import assignments_for_user, require_coordinator, units_for_user
+from tasks_app.access import (
+    assignments_for_user,
+    plan_is_managed_by,
+    require_coordinator,
+    units_for_user,
+)
 from tasks_app.models import Assignment, ExtensionRequest
 from tasks_app.workdays import add_workdays
 
@@ -83,6 +88,18 @@ def _locked(user: User, assignment_ids: Sequence[int]) -> list[Assignment]:
     return items
 
 
+def _managed(user: User, items: list[Assignment], result: BulkResult) -> list[Assignment]:
+    """The items of plans the user changes; those of a lower government's child plan (分解
+    方案), which the levels above only read, are skipped and named."""
+    kept = []
+    for item in items:
+        if plan_is_managed_by(user, item.task.plan):
+            kept.append(item)
+        else:
+            result.skipped.append((item, "属于下级政府的分解方案,由其协调员办理"))
+    return kept
+
+
 def _write(items: list[Assignment], fields: list[str], user: User) -> None:
     """Update `fields` of `items` and write each one's history row (its `_change_reason`)."""
     now = timezone.now()
@@ -104,7 +121,8 @@ def assignments_reassign_many(
     if unit is None:
         raise NotFoundError("单位不存在。")
     reason = _reason(reason, "请填写改派原因。")
-    items = _locked(user, assignment_ids)
+    result = BulkResult()
+    items = _managed(user, _locked(user, assignment_ids), result)
     pending = set(
         ExtensionRequest.objects.filter(
             assignment__in=items, status=ExtensionRequest.Status.PENDING
@@ -115,7 +133,6 @@ def assignments_reassign_many(
             "task_id", flat=True
         )
     )
-    result = BulkResult()
     for item in items:
         if item.unit_id == unit.pk:
             why = f"已由{unit}承办"
@@ -165,7 +182,8 @@ def assignments_change_due_date_many(
     if workdays is not None and not 1 <= workdays <= SHIFT_MAX:
         raise ApplicationError(f"顺延的工作日数应在 1 到 {SHIFT_MAX} 之间。")
     reason = _reason(reason, "请填写调整期限的原因。")
-    items = _locked(user, assignment_ids)
+    result, old = BulkResult(), {}
+    items = _managed(user, _locked(user, assignment_ids), result)
     early = [
         item
         for item in items
@@ -178,7 +196,6 @@ def assignments_change_due_date_many(
             f"新的期限早于工作要点的起始日期 {item.task.plan.period_start:%Y-%m-%d}"
             f"({item.task.ref} {item.unit}等 {len(early)} 项),未作调整。"
         )
-    result, old = BulkResult(), {}
     for item in items:
         new = _new_date(item, due_date, workdays)
         if item.state == State.DONE:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from regions.models import User
-from tasks_app.access import reports_for_user, require_coordinator
+from tasks_app.access import plan_is_managed_by, reports_for_user, require_coordinator
 from tasks_app.models import ProgressReport
 
 
@@ -19,11 +19,14 @@ def reports_set_public(*, user: User, report_ids: list[int], public: bool) -> tu
     reports = (
         reports_for_user(user)
         .filter(pk__in=report_ids)
-        .select_related("assignment__task", "assignment__unit")
+        .select_related("assignment__task__plan", "assignment__unit")
         .select_for_update(of=("self",))
         .order_by("pk")
     )
     for report in reports:
+        if not plan_is_managed_by(user, report.assignment.task.plan):
+            problems.append(f"{report.assignment}:属于下级政府的分解方案,由其协调员办理。")
+            continue
         if public and report.review_status != ProgressReport.Review.ACCEPTED:
             problems.append(f"{report.assignment}:只有已通过的办结申请可以公开。")
             continue
