@@ -44,12 +44,18 @@ def _day_end(day: dt.date) -> dt.datetime:
 
 def dashboard_plan(*, user: User, plan_id: int | None) -> WorkPlan | None:
     """The plan asked for, if the user may see it (None: not found); without one, the
-    latest plan of the user's region, else the latest the user may see (None: none)."""
+    latest plan of the user's region — its own work points before the splits of items from
+    above (child plans), which are parts of a plan above — else the latest the user may see
+    (None: none)."""
     plans = plans_for_user(user).select_related("region")
     if plan_id is not None:
         return plans.filter(pk=plan_id).first()
     latest = ("-period_start", "-created_at", "-id")
-    own = plans.filter(region_id=user.region_id).order_by(*latest).first()
+    own = (
+        plans.filter(region_id=user.region_id)
+        .order_by(F("parent_assignment").asc(nulls_first=True), *latest)
+        .first()
+    )
     return own or plans.order_by(*latest).first()
 
 

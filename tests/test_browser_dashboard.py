@@ -19,7 +19,7 @@ def test_dashboard_renders_chart_and_fits_a_phone(live_server, chromium, setting
     # the data first: once Playwright's event loop runs, Django refuses ORM calls here
     settings.VAR_DIR = tmp_path
     password = {login.username: login.password for login in demo_load()}["leader"]
-    plan = WorkPlan.objects.get(region__code="990100")
+    plan = WorkPlan.objects.get(region__code="990100", parent_assignment__isnull=True)
     url = live_server.url
 
     with sync_playwright() as playwright:
