@@ -53,6 +53,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/workplans/parse/", task_apis.WorkPlanParseApi.as_view(), name="api-workplan-parse"),
     path("api/assignments/", task_apis.AssignmentListApi.as_view(), name="api-assignments"),
+    path("api/incoming/", task_apis.IncomingListApi.as_view(), name="api-incoming"),
     path(
         "api/assignments/<int:assignment_id>/",
         task_apis.AssignmentDetailApi.as_view(),

@@ -13,13 +13,14 @@ from core.params import IdParam
 from tasks_app.access import (
     assignment_get_for_user,
     extension_requests_for_user,
+    incoming_for_user,
     is_coordinator,
     reports_for_user,
 )
 from tasks_app.cascade import with_child_plan
 from tasks_app.models import Assignment, ExtensionRequest, ProgressReport
 from tasks_app.parse_sandbox import parse_sandboxed
-from tasks_app.selectors import AssignmentFilters, assignment_list
+from tasks_app.selectors import AssignmentFilters, assignment_list, assignments_with_status
 from tasks_app.services import assignments as services
 from tasks_app.services.imports import max_upload_bytes, too_big_message
 
@@ -212,6 +213,21 @@ class AssignmentListApi(ApiView):
         )
         assignments = with_child_plan(assignment_list(user=request.user, filters=filters))
         return _page(self, request, assignments, AssignmentOutput)
+
+
+class IncomingListApi(ApiView):
+    @extend_schema(
+        summary="上级交办事项:上级工作要点交给本级政府的事项,含本级分解方案的完成情况"
+        "(协调员、领导:本区划的政府;其他用户为空)",
+        responses=AssignmentOutput(many=True),
+    )
+    def get(self, request):
+        items = with_child_plan(
+            assignments_with_status(incoming_for_user(request.user)).select_related(
+                "task__plan", "unit"
+            )
+        ).order_by("due_date", "id")
+        return _page(self, request, items, AssignmentOutput)
 
 
 class AssignmentDetailApi(ApiView):

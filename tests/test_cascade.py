@@ -256,3 +256,26 @@ def test_each_city_office_is_told_of_its_items_from_above(levels):
     assert titles(levels.province) == []
     notice = Notification.objects.get(user=levels.city).notice
     assert "推进预算决算公开" in notice.text and notice.link == "/admin/tasks_app/incoming/"
+
+
+def test_the_incoming_api_lists_each_citys_items_with_their_child_plans(levels):
+    w = levels
+    child = split_child(w)
+
+    def listed(user):
+        return {r["id"]: r for r in _api(user).get("/api/incoming/").json()["results"]}
+
+    mine = listed(w.city)
+    assert set(mine) == {w.parent.pk}
+    assert mine[w.parent.pk]["child_plan"] == {
+        "id": child.pk,
+        "total": 2,
+        "done": 0,
+        "progress": 0,
+        "complete": False,
+    }
+    assert set(listed(w.city_leader)) == {w.parent.pk}
+    assert set(listed(w.other_city)) == {w.other_parent.pk}
+    assert listed(w.other_city)[w.other_parent.pk]["child_plan"] is None
+    for user in (w.province, w.county, w.dept):
+        assert listed(user) == {}
