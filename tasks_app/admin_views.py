@@ -19,7 +19,8 @@ from regions.selectors import (
     units_without_channel,
     unreachable_warning,
 )
-from tasks_app.access import incoming_get_for_user, is_coordinator
+from tasks_app.access import is_coordinator
+from tasks_app.cascade_views import incoming_or_404
 from tasks_app.import_review import directory_options, review_chips, review_edits_from_post
 from tasks_app.models import Assignment, ImportJob
 from tasks_app.services.import_plan import import_preview
@@ -73,12 +74,7 @@ def _parent_for_import(request: HttpRequest) -> Assignment | None:
     """The item from above the document decomposes (`?parent=`), if it is the user's to
     receive: not found otherwise."""
     raw = request.POST.get("parent") or request.GET.get("parent")
-    if not raw:
-        return None
-    try:
-        return incoming_get_for_user(user=request.user, assignment_id=raw)
-    except NotFoundError as exc:
-        raise Http404 from exc
+    return incoming_or_404(request, raw) if raw else None
 
     def clean(self):
         cleaned = super().clean()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Avg,
+    Case,
     Count,
     IntegerField,
     OuterRef,
@@ -18,6 +19,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Round
 
@@ -123,12 +125,12 @@ def with_child_plan(queryset: QuerySet[Assignment]) -> QuerySet[Assignment]:
 def incoming_list(*, user: User, on: dt.date | None = None) -> list[Assignment]:
     """What came from above to the user's government, with the light and each item's child
     plan (`child`: a ChildProgress or None); the open ones first, then by due date."""
+    done_last = Case(When(state=State.DONE, then=Value(1)), default=Value(0))
     items = list(
         assignments_with_status(incoming_for_user(user), on)
         .select_related("task__plan__region", "unit")
-        .order_by("state", "due_date", "id")
+        .order_by(done_last, "due_date", "id")
     )
-    items.sort(key=lambda a: (a.state == State.DONE, a.due_date, a.pk))
     children = child_progress_many([a.pk for a in items], on=on)
     for item in items:
         item.child = children.get(item.pk)

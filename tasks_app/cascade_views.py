@@ -20,7 +20,7 @@ from tasks_app.access import (
     units_for_user,
 )
 from tasks_app.cascade import child_plan_report_draft, child_progress, incoming_list
-from tasks_app.models import WorkPlan
+from tasks_app.models import Assignment, WorkPlan
 from tasks_app.services.cascade import (
     MAX_ITEMS,
     SplitItem,
@@ -32,9 +32,8 @@ from tasks_app.services.cascade import (
 FORM_ROWS = 5
 
 
-def _incoming(request: HttpRequest, assignment_id: int):
-    if not is_regional(request.user):
-        raise Http404
+def incoming_or_404(request: HttpRequest, assignment_id) -> Assignment:
+    """The item from above, if it is the user's government's: not found otherwise."""
     try:
         return incoming_get_for_user(user=request.user, assignment_id=assignment_id)
     except NotFoundError as exc:
@@ -92,7 +91,7 @@ def _rows_from_post(post) -> list[SplitItem]:
 
 def decompose_view(request: HttpRequest, assignment_id: int, admin_context: dict) -> HttpResponse:
     """Split an item from above into this government's own tasks and units (a child plan)."""
-    item = _incoming(request, assignment_id)
+    item = incoming_or_404(request, assignment_id)
     _forbid_reader(request)
     existing = WorkPlan.objects.filter(parent_assignment=item).first()
     if existing is not None:
@@ -124,7 +123,7 @@ def decompose_view(request: HttpRequest, assignment_id: int, admin_context: dict
 
 def claim_view(request: HttpRequest, assignment_id: int, admin_context: dict) -> HttpResponse:
     """Claim an item from above as done, with a report drafted from the child plan's."""
-    item = _incoming(request, assignment_id)
+    item = incoming_or_404(request, assignment_id)
     _forbid_reader(request)
     progress = child_progress(item)
     text = ""

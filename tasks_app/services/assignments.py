@@ -71,10 +71,15 @@ def assignment_sign(*, user: User, assignment_id: int) -> Assignment:
     require_own_unit(user, assignment)
     if assignment.state != State.ASSIGNED:
         raise ApplicationError(f"该事项已签收(当前状态:{assignment.get_state_display()})。")
+    assignment_mark_signed(assignment, user, "签收")
+    return assignment
+
+
+def assignment_mark_signed(assignment: Assignment, user: User, reason: str) -> None:
+    """待签收 → 办理中, on an assignment the caller has locked and checked."""
     assignment.state = State.IN_PROGRESS
     assignment.signed_at = timezone.now()
-    _save(assignment, user, "签收")
-    return assignment
+    _save(assignment, user, reason)
 
 
 # --- progress reports and evidence ---------------------------------------------------------

@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
 
 from core.errors import ApplicationError, NotFoundError
 from regions.models import Unit, User
@@ -18,7 +17,7 @@ from tasks_app.access import incoming_for_user, require_receiver, units_for_user
 from tasks_app.cascade import child_progress
 from tasks_app.models import Assignment, ProgressReport, Role, WorkPlan
 from tasks_app.selectors import today
-from tasks_app.services.assignments import report_file
+from tasks_app.services.assignments import assignment_mark_signed, report_file
 from tasks_app.services.imports import ImportResult, workplan_import
 
 State = Assignment.State
@@ -49,12 +48,7 @@ def _lock_incoming(user: User, assignment_id: int) -> Assignment:
         raise NotFoundError("上级交办事项不存在。") from exc
 
 
-def _sign(assignment: Assignment, user: User) -> None:
-    assignment.state = State.IN_PROGRESS
-    assignment.signed_at = timezone.now()
-    assignment._history_user = user
-    assignment._change_reason = "签收(上级交办,由本级协调员受领)"
-    assignment.save()
+RECEIVED = "签收(上级交办,由本级协调员受领)"
 
 
 @transaction.atomic(durable=True)  # top level: on_commit fires at the real commit
@@ -63,7 +57,7 @@ def incoming_receive(*, user: User, assignment_id: int) -> Assignment:
     assignment = _lock_incoming(user, assignment_id)
     if assignment.state != State.ASSIGNED:
         raise ApplicationError(f"该事项已签收(当前状态:{assignment.get_state_display()})。")
-    _sign(assignment, user)
+    assignment_mark_signed(assignment, user, RECEIVED)
     return assignment
 
 
@@ -145,7 +139,7 @@ def incoming_decompose(
         source_name=f"分解:{parent.task.plan.title}"[:255],
     )
     if parent.state == State.ASSIGNED:
-        _sign(parent, user)
+        assignment_mark_signed(parent, user, RECEIVED)
     return result
 
 
